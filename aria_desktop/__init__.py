@@ -1,0 +1,1 @@
+"""aria_desktop."""

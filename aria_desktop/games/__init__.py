@@ -1,0 +1,1 @@
+"""Games: one interface (game.py) over Breakout (breakout.py) and arcengine games (arc.py); catalog.py finds them."""

@@ -1,0 +1,135 @@
+"""Every playable game, by id: Breakout, the built-in games, and ARC-AGI-3 games in an environments folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aria_desktop.errors import AriaError
+from aria_desktop.games.arc import BUILTIN_ENVIRONMENTS, ArcGame, ArcGameInfo, scan_environments
+from aria_desktop.games.game import Game, GameKind
+
+ENV_VAR = "ENVIRONMENTS_DIR"
+DOWNLOAD_DIR = Path.home() / ".cache" / "aria" / "environment_files"
+
+
+@dataclass(frozen=True)
+class GameEntry:
+    """A row of `aria games`."""
+
+    id: str
+    kind: GameKind
+    title: str
+    version: str
+    levels: int | None
+    actions: list[str] = field(default_factory=list)
+    error: str | None = None  # why the game cannot be played, in one sentence
+
+
+def environments_dir(explicit: Path | str | None = None) -> Path | None:
+    """The ARC-AGI-3 environments folder: --env-dir, else $ENVIRONMENTS_DIR, else none."""
+    chosen = explicit if explicit not in (None, "") else os.environ.get(ENV_VAR) or None
+    if chosen is None:
+        return None
+    path = Path(chosen).expanduser()
+    if not path.is_dir():
+        source = "--env-dir" if explicit not in (None, "") else f"${ENV_VAR}"
+        raise AriaError(
+            f"Environments folder {path} (from {source}) does not exist; "
+            "give a folder that holds <game>/<version>/metadata.json."
+        )
+    return path
+
+
+def _infos(env_dir: Path | None) -> tuple[list[ArcGameInfo], list[str]]:
+    builtin, problems = scan_environments(BUILTIN_ENVIRONMENTS, GameKind.BUILTIN)
+    arc: list[ArcGameInfo] = []
+    if env_dir is not None:
+        arc, more = scan_environments(env_dir, GameKind.ARC)
+        problems += more
+    return builtin + arc, problems
+
+
+def _latest(infos: list[ArcGameInfo]) -> dict[str, ArcGameInfo]:
+    """One entry per base id; a later version (by folder mtime) wins, like the toolkit's 'latest'."""
+    by_id: dict[str, ArcGameInfo] = {}
+    for info in sorted(infos, key=lambda i: i.local_dir.stat().st_mtime):
+        by_id[info.base_id] = info
+    return by_id
+
+
+def list_games(env_dir: Path | str | None = None) -> list[GameEntry]:
+    """Every game with its actions; a game that fails to load is listed with the reason."""
+    from aria_desktop.games.breakout import BreakoutGame
+
+    entries: list[GameEntry] = []
+    breakout = BreakoutGame()
+    entries.append(
+        GameEntry(breakout.id, breakout.kind, breakout.title, breakout.version, None, [a.name for a in breakout.actions])
+    )
+    breakout.close()
+    infos, problems = _infos(environments_dir(env_dir))
+    for info in infos:
+        try:
+            game = ArcGame(info)
+            names = [a.name for a in game.actions]
+            entries.append(GameEntry(info.base_id, info.kind, info.title, info.version, info.levels, names))
+        except AriaError as e:
+            entries.append(GameEntry(info.base_id, info.kind, info.title, info.version, info.levels, [], str(e)))
+    for problem in problems:
+        entries.append(GameEntry("?", GameKind.ARC, "unreadable", "", None, [], problem))
+    return entries
+
+
+def open_game(game_id: str, env_dir: Path | str | None = None, seed: int = 0) -> Game:
+    """Open a game by id ("breakout", a built-in id, or an ARC-AGI-3 id with or without -version)."""
+    if game_id.lower() == "breakout":
+        from aria_desktop.games.breakout import BreakoutGame
+
+        game = BreakoutGame()
+        game.reset(seed)
+        return game
+    folder = environments_dir(env_dir)
+    infos, _ = _infos(folder)
+    exact = [i for i in infos if i.game_id == game_id]
+    if exact:
+        return ArcGame(exact[-1], seed=seed)
+    base_id, _, version = game_id.partition("-")
+    matches = [i for i in infos if i.base_id == base_id and (not version or i.version == version)]
+    if matches:
+        return ArcGame(_latest(matches)[base_id], seed=seed)
+    if os.environ.get("ARC_API_KEY"):
+        return ArcGame(download_arc_game(game_id, folder or DOWNLOAD_DIR), seed=seed)
+    where = f"in {folder}" if folder else "built in, and no environments folder was given"
+    raise AriaError(
+        f"Unknown game '{game_id}': it is not {where}; run `aria games` to list games, "
+        "pass --env-dir with ARC-AGI-3 environment files, or set ARC_API_KEY to download it."
+    )
+
+
+def download_arc_game(game_id: str, into: Path) -> ArcGameInfo:
+    """Download an ARC-AGI-3 game with the toolkit (needs network and ARC_API_KEY)."""
+    import logging
+
+    from arc_agi import Arcade, OperationMode
+
+    into.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger("aria.arc.download")
+    logger.propagate = False
+    try:
+        arcade = Arcade(operation_mode=OperationMode.NORMAL, environments_dir=str(into), logger=logger)
+        wrapper = arcade.make(game_id)
+    except Exception as e:  # the toolkit raises requests' errors when offline
+        raise AriaError(
+            f"Could not download ARC-AGI-3 game '{game_id}' ({type(e).__name__}); check the network and "
+            "ARC_API_KEY, or pass --env-dir with its environment files."
+        ) from e
+    if wrapper is None:
+        raise AriaError(f"The ARC-AGI-3 service did not provide game '{game_id}'; check the id with `aria games`.")
+    infos, _ = scan_environments(into, GameKind.ARC)
+    base_id = game_id.partition("-")[0]
+    found = [i for i in infos if i.base_id == base_id]
+    if not found:
+        raise AriaError(f"Downloaded game '{game_id}' was not found in {into}; try again or pass --env-dir.")
+    return _latest(found)[base_id]
