@@ -1,5 +1,47 @@
 """The one error type a person sees: a single sentence naming the thing and what to do."""
 
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 class AriaError(Exception):
     """A problem the user can fix; its message is one clear sentence, shown without a traceback."""
+
+
+def user_error_types() -> tuple[type[Exception], ...]:
+    """AriaError and the recorder's RecordingError (the recorder knows nothing of aria_desktop)."""
+    try:
+        from recorder import RecordingError
+    except ImportError:
+        return (AriaError,)
+    return (AriaError, RecordingError)
+
+
+def friendly_errors(fn: F) -> F:
+    """For CLI commands: print a user error as one red sentence and exit with status 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import typer
+
+        try:
+            return fn(*args, **kwargs)
+        except user_error_types() as e:
+            typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            typer.secho("Interrupted.", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str) -> None:
+    """Print one sentence to stderr and exit 2 (for code paths outside typer)."""
+    print(f"Error: {message}", file=sys.stderr)
+    raise SystemExit(2)

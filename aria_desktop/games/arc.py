@@ -22,6 +22,9 @@ from aria_desktop.games.game import Action, FrameKind, Game, GameKind, Step
 
 BUILTIN_ENVIRONMENTS = Path(__file__).parent / "environment_files"
 
+# The toolkit logs every scorecard it opens at INFO to stdout; keep the terminal for our output.
+logging.getLogger("arc_agi.scorecard").setLevel(logging.WARNING)
+
 # The toolkit's action conventions (ls20-style keyboard games, vc33-style click games).
 ACTION_LABELS = {
     0: "reset the level (or the game)",
@@ -96,11 +99,15 @@ class _LogCapture(logging.Handler):
             message = f"{message} ({type(record.exc_info[1]).__name__})"
         self.messages.append(message)
 
-    def last(self) -> str:
-        return self.messages[-1] if self.messages else "no reason given"
+    def reason(self) -> str:
+        """The first problem logged since the last clear(): the cause, not its consequences."""
+        return self.messages[0] if self.messages else "no reason given"
+
+    def clear(self) -> None:
+        self.messages.clear()
 
 
-def _quiet_logger(name: str) -> tuple[logging.Logger, _LogCapture]:
+def quiet_logger(name: str) -> tuple[logging.Logger, _LogCapture]:
     logger = logging.getLogger(f"aria.arc.{name}")
     logger.handlers.clear()
     logger.propagate = False
@@ -124,7 +131,7 @@ class ArcGame(Game):
         self.levels = info.levels
         self.native_fps = float(info.default_fps)
         self.seed = seed
-        self._logger, self._log = _quiet_logger(info.game_id)
+        self._logger, self._log = quiet_logger(info.game_id)
         # The toolkit scans the whole folder it is given; give it just this game's folder.
         self._arcade = Arcade(
             operation_mode=OperationMode.OFFLINE,
@@ -138,10 +145,11 @@ class ArcGame(Game):
 
     # -- loading -------------------------------------------------------------------------------
     def _make(self, seed: int) -> None:
+        self._log.clear()
         wrapper = self._arcade.make(self.meta.game_id, seed=seed)
         if wrapper is None or getattr(wrapper, "_game", None) is None:
             raise AriaError(
-                f"Game '{self.id}' in {self.meta.local_dir} failed to load: {self._log.last()}; "
+                f"Game '{self.id}' in {self.meta.local_dir} failed to load: {self._log.reason()}; "
                 "fix its game file or remove the folder."
             )
         self._wrapper = wrapper
@@ -183,7 +191,7 @@ class ArcGame(Game):
         self._make(self.seed)  # a fresh game instance: the toolkit seeds games at construction
         last = self._wrapper._last_response
         if last is None:
-            raise AriaError(f"Game '{self.id}' could not be reset: {self._log.last()}; fix its game file.")
+            raise AriaError(f"Game '{self.id}' could not be reset: {self._log.reason()}; fix its game file.")
         self._accept(last)
         return self._frame
 
@@ -195,9 +203,10 @@ class ArcGame(Game):
                 raise AriaError(f"{spec.name} in {self.id} needs a click at (x, y) with both in 0..63, got {xy}.")
             data = {"x": int(xy[0]), "y": int(xy[1])}
         before = self._last.levels_completed if self._last else 0
+        self._log.clear()
         result = self._wrapper.step(GameAction.from_id(action), data=data)
         if result is None:
-            raise AriaError(f"Game '{self.id}' failed on {spec.name}: {self._log.last()}; the game file has a bug.")
+            raise AriaError(f"Game '{self.id}' failed on {spec.name}: {self._log.reason()}; the game file has a bug.")
         frames = self._accept(result)
         info = self.info
         state = info["state"]

@@ -13,6 +13,7 @@ import numpy as np
 from aria_desktop.games.game import Action, FrameKind, Game, GameKind, Step
 
 gym.register_envs(ale_py)
+ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)  # no emulator banner on every start
 
 _LABELS = {"NOOP": "no-op", "FIRE": "fire (launch the ball)", "RIGHT": "move right", "LEFT": "move left"}
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aria_desktop.errors import AriaError
-from aria_desktop.games.arc import BUILTIN_ENVIRONMENTS, ArcGame, ArcGameInfo, scan_environments
+from aria_desktop.games.arc import BUILTIN_ENVIRONMENTS, ArcGame, ArcGameInfo, quiet_logger, scan_environments
 from aria_desktop.games.game import Game, GameKind
 
 ENV_VAR = "ENVIRONMENTS_DIR"
@@ -110,13 +110,10 @@ def open_game(game_id: str, env_dir: Path | str | None = None, seed: int = 0) ->
 
 def download_arc_game(game_id: str, into: Path) -> ArcGameInfo:
     """Download an ARC-AGI-3 game with the toolkit (needs network and ARC_API_KEY)."""
-    import logging
-
     from arc_agi import Arcade, OperationMode
 
     into.mkdir(parents=True, exist_ok=True)
-    logger = logging.getLogger("aria.arc.download")
-    logger.propagate = False
+    logger, log = quiet_logger("download")
     try:
         arcade = Arcade(operation_mode=OperationMode.NORMAL, environments_dir=str(into), logger=logger)
         wrapper = arcade.make(game_id)
@@ -126,7 +123,11 @@ def download_arc_game(game_id: str, into: Path) -> ArcGameInfo:
             "ARC_API_KEY, or pass --env-dir with its environment files."
         ) from e
     if wrapper is None:
-        raise AriaError(f"The ARC-AGI-3 service did not provide game '{game_id}'; check the id with `aria games`.")
+        cause = log.reason().split(" (")[0].rstrip(":")
+        raise AriaError(
+            f"Could not download ARC-AGI-3 game '{game_id}' ({cause}); check the network, ARC_API_KEY and the "
+            "game id, or pass --env-dir with its environment files."
+        )
     infos, _ = scan_environments(into, GameKind.ARC)
     base_id = game_id.partition("-")[0]
     found = [i for i in infos if i.base_id == base_id]

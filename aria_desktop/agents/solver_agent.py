@@ -1,0 +1,56 @@
+"""The expert agent for built-in games: follows the solver's shortest plan, replanning when play leaves it."""
+
+from __future__ import annotations
+
+import random
+
+from aria_desktop.agents.agent import Agent, Choice
+from aria_desktop.agents.solver import PlannedStep, SolverConfig, frame_hash, solve_level
+from aria_desktop.errors import AriaError
+from aria_desktop.games.arc import ArcGame
+from aria_desktop.games.game import Game
+
+
+class SolverAgent(Agent):
+    name = "scripted"
+
+    def __init__(self, config: SolverConfig | None = None, seed: int | None = None) -> None:
+        self.config = config or SolverConfig()
+        self.rng = random.Random(seed)
+        self.plan: list[PlannedStep] = []
+        self.expected: bytes | None = None  # the frame hash the last step should have produced
+        self.status = "no plan yet"
+
+    def reset(self, game: Game) -> None:
+        self.plan, self.expected, self.status = [], None, "new episode"
+
+    def act(self, game: Game) -> Choice:
+        if not isinstance(game, ArcGame):
+            raise AriaError(f"The solver agent plays arcengine games, not '{game.id}'; use --agent random.")
+        off_plan = self.expected is not None and frame_hash(game.frame) != self.expected
+        if not self.plan or off_plan:
+            plan = solve_level(game, self.config)
+            level = int(game.info["levels_completed"]) + 1
+            if plan is None:
+                self.plan, self.expected = [], None
+                self.status = f"level {level}: no plan found, moving at random"
+                moves = [a for a in game.actions if not a.resets]
+                move = self.rng.choice(moves)
+                return Choice(move.index, (self.rng.randrange(64), self.rng.randrange(64)) if move.needs_xy else None)
+            self.plan = list(plan)
+            self.status = f"level {level}: {len(plan)} steps to go" + (" (replanned)" if off_plan else "")
+        step = self.plan.pop(0)
+        self.expected = step.frame_hash
+        return step.choice
+
+    def report(self) -> list[str]:
+        upcoming = " ".join(_short(s.choice) for s in self.plan[:8])
+        more = " ..." if len(self.plan) > 8 else ""
+        return [self.status, f"{len(self.plan)} planned steps left", f"next: {upcoming}{more}" if upcoming else ""]
+
+
+def _short(choice: Choice) -> str:
+    names = {1: "U", 2: "D", 3: "L", 4: "R", 5: "SP", 7: "UNDO"}
+    if choice.xy is not None:
+        return f"click{choice.xy}"
+    return names.get(choice.action, f"A{choice.action}")

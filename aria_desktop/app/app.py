@@ -1,0 +1,256 @@
+"""The window and its main loop: events, mode switching, header, side panel, help, screenshots, errors.
+
+The loop is steppable (tick / run(max_frames)) so tests drive the real app headless. With
+config.pace.fixed_dt set, every frame advances the same amount of game time and nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from pathlib import Path
+
+import pygame
+
+from aria_desktop.app.config import AppConfig
+from aria_desktop.app.header import HeaderInfo, draw_header
+from aria_desktop.app.help import APP_KEYS, draw_help
+from aria_desktop.app.modes import MODES, Mode
+from aria_desktop.app.panel import draw_panel
+from aria_desktop.app.screenshot import save_screenshot
+from aria_desktop.app.text import Fonts, draw_text
+from aria_desktop.errors import AriaError
+
+# Keys the app handles itself when the mode does not use them.
+MODE_KEYS = {pygame.K_F2: "launcher", pygame.K_F3: "play", pygame.K_F4: "watch", pygame.K_F5: "replay"}
+
+
+class App:
+    def __init__(self, config: AppConfig | None = None, mode: str = "launcher", **params) -> None:
+        self.config = config or AppConfig()
+        pygame.init()
+        pygame.display.set_caption("ARIA Desktop")
+        self.screen = pygame.display.set_mode(self.config.layout.window, pygame.RESIZABLE)
+        self.fonts = Fonts(self.config.theme.font_size, self.config.theme.small_font_size)
+        self.clock = pygame.time.Clock()
+        self.mode: Mode | None = None
+        self.running = True
+        self.show_help = False
+        self.frames = 0
+        self.error: str | None = None  # one sentence, shown until the next error or a dismissing key
+        self.message: str | None = None
+        self._message_until = 0.0
+        self._frame_times: deque[float] = deque(maxlen=60)
+        self._last_time = time.perf_counter()
+        self.last_header: list[str] = []  # what the header showed last (tests read it)
+        self.switch(mode, **params)
+
+    # -- modes -----------------------------------------------------------------------------------
+    def switch(self, name: str, **params) -> bool:
+        """Leave the current mode (saving its work) and enter `name`; on failure show why and go to the launcher."""
+        if name not in MODES:
+            self.show_error(f"There is no mode '{name}'; choose one of: {', '.join(MODES)}.")
+            return False
+        if self.mode is not None:
+            self._safely(self.mode.close)
+            self.mode = None
+        try:
+            self.mode = MODES[name](self, **params)
+            return True
+        except AriaError as e:
+            self.show_error(str(e))
+        except Exception as e:  # noqa: BLE001 - a broken game must not take the window down
+            self._report_crash(e, f"opening {name}")
+        if name != "launcher":
+            return self.switch("launcher") and False
+        self.mode = Mode(self)  # the launcher itself failed: an empty mode keeps the window alive
+        return False
+
+    # -- the loop ----------------------------------------------------------------------------------
+    def run(self, max_frames: int | None = None) -> None:
+        """Run until quit (or for max_frames frames); the episode in progress is saved on the way out."""
+        previous = self._install_sigint()
+        try:
+            while self.running and (max_frames is None or self.frames < max_frames):
+                self.tick()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+            if not self.running:
+                self.close()
+
+    def tick(self) -> bool:
+        """One frame: events, update, draw. Returns whether the app is still running."""
+        pace = self.config.pace
+        if pace.fixed_dt is None:
+            dt = self.clock.tick(pace.display_fps) / 1000.0
+        else:
+            dt = pace.fixed_dt
+        now = time.perf_counter()
+        self._frame_times.append(now - self._last_time)
+        self._last_time = now
+        for event in pygame.event.get():
+            self._handle(event)
+            if not self.running:
+                self.close()
+                return False
+        self._safely(lambda: self.mode.update(dt))
+        self._draw()
+        self.frames += 1
+        return self.running
+
+    def quit(self) -> None:
+        self.running = False
+
+    def close(self) -> None:
+        """Save the mode's work and close the window (safe to call twice)."""
+        self.running = False
+        if self.mode is not None:
+            self._safely(self.mode.close)
+            self.mode = None
+        if pygame.get_init():
+            pygame.display.quit()
+
+    @property
+    def fps(self) -> float:
+        times = [t for t in self._frame_times if t > 0]
+        return len(times) / sum(times) if times else 0.0
+
+    # -- messages ----------------------------------------------------------------------------------
+    def show_error(self, sentence: str) -> None:
+        self.error = sentence
+        print(f"aria: {sentence}", file=sys.stderr)
+
+    def show_message(self, sentence: str) -> None:
+        self.message = sentence
+        self._message_until = time.monotonic() + self.config.pace.message_seconds
+
+    def _report_crash(self, e: Exception, doing: str) -> None:
+        traceback.print_exc(file=sys.stderr)
+        first = (str(e).strip().splitlines() or [""])[0]
+        self.show_error(
+            f"Unexpected {type(e).__name__} while {doing}: {first} (details in the terminal); the app keeps running."
+        )
+
+    def _safely(self, call) -> None:
+        try:
+            call()
+        except AriaError as e:
+            self.show_error(str(e))
+        except Exception as e:  # noqa: BLE001
+            self._report_crash(e, f"running {self.mode.name if self.mode else 'the app'}")
+
+    # -- events --------------------------------------------------------------------------------------
+    def _handle(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.quit()
+            return
+        if event.type == pygame.VIDEORESIZE:
+            self.resize(event.w, event.h)
+            return
+        if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_F1:
+                self.show_help = not self.show_help
+                return
+            if event.key == pygame.K_F12:
+                self.screenshot()
+                return
+            if self.show_help and event.key == pygame.K_ESCAPE:
+                self.show_help = False
+                return
+            self.error = None  # any key dismisses the error sentence
+        used = False
+        try:
+            used = self.mode.handle_event(event)
+        except AriaError as e:
+            self.show_error(str(e))
+            used = True
+        except Exception as e:  # noqa: BLE001
+            self._report_crash(e, f"handling a key in {self.mode.name}")
+            used = True
+        if used or event.type != pygame.KEYDOWN:
+            return
+        if event.key == pygame.K_ESCAPE:
+            self.quit()
+        elif event.key in MODE_KEYS:
+            self.switch(MODE_KEYS[event.key])
+
+    def resize(self, width: int, height: int) -> None:
+        lo = self.config.layout.min_window
+        self.screen = pygame.display.set_mode((max(width, lo[0]), max(height, lo[1])), pygame.RESIZABLE)
+
+    def screenshot(self) -> Path | None:
+        try:
+            path = save_screenshot(self.screen, self.config.screenshot_dir, self.mode.name if self.mode else "app")
+        except OSError as e:
+            self.show_error(f"The screenshot could not be saved in {self.config.screenshot_dir} ({e.strerror or e}); check that folder.")
+            return None
+        self.show_message(f"Screenshot saved to {path}")
+        return path
+
+    # -- drawing ---------------------------------------------------------------------------------------
+    def layout(self) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect | None, pygame.Rect]:
+        """(header, main area, side panel or None, status bar) for the current window size."""
+        lay = self.config.layout
+        w, h = self.screen.get_size()
+        header = pygame.Rect(0, 0, w, lay.header_height)
+        status = pygame.Rect(0, h - lay.status_height, w, lay.status_height)
+        main = pygame.Rect(0, header.bottom, w, status.top - header.bottom)
+        panel = None
+        if self.mode is not None and self.mode.has_panel and w > lay.panel_width * 2:
+            panel = pygame.Rect(w - lay.panel_width, main.y, lay.panel_width, main.height)
+            main.width -= lay.panel_width
+        return header, main.inflate(-2 * lay.margin, -2 * lay.margin), panel, status
+
+    def _draw(self) -> None:
+        theme = self.config.theme
+        self.screen.fill(theme.background)
+        header, main, panel, status = self.layout()
+        info = HeaderInfo("-")
+        try:
+            self.mode.draw(self.screen, main)
+            info = self.mode.header()
+            if panel is not None:
+                draw_panel(self.screen, panel, self.mode.panel(), self.fonts, theme)
+        except AriaError as e:
+            self.show_error(str(e))
+        except Exception as e:  # noqa: BLE001 - a mode that cannot draw goes back to the launcher
+            self._report_crash(e, f"drawing {self.mode.name}")
+            if self.mode.name != "launcher":
+                self.switch("launcher")
+        self.last_header = draw_header(self.screen, header, info, self.fps, self.fonts, theme)
+        self._draw_status(status)
+        if self.show_help:
+            draw_help(self.screen, self._help_sections(), self.fonts, theme)
+        pygame.display.flip()
+
+    def _help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        mode = self.mode
+        game = mode.game_help_lines() if mode else []
+        title = f"Game: {mode.header().game}" if game else "Game"
+        return [(title, game), (f"Mode: {mode.title if mode else '-'}", mode.help_lines() if mode else []), ("App", APP_KEYS)]
+
+    def _draw_status(self, rect: pygame.Rect) -> None:
+        theme = self.config.theme
+        y = rect.y + (rect.height - self.fonts.small.get_height()) // 2 + 1
+        if self.error:
+            self.screen.fill(theme.error, rect)
+            draw_text(self.screen, self.error, (rect.x + 10, y), self.fonts.small, theme.text, rect.width - 20)
+        elif self.message and time.monotonic() < self._message_until:
+            self.screen.fill(theme.info, rect)
+            draw_text(self.screen, self.message, (rect.x + 10, y), self.fonts.small, theme.text, rect.width - 20)
+        else:
+            self.screen.fill(theme.header, rect)
+            hint = "F1 help  ·  F12 screenshot  ·  F2 launcher  F3 play  F4 watch  F5 replay  ·  Esc quit"
+            draw_text(self.screen, hint, (rect.x + 10, y), self.fonts.small, theme.dim, rect.width - 20)
+
+    # -- Ctrl-C ------------------------------------------------------------------------------------------
+    def _install_sigint(self):
+        """Ctrl-C in the terminal quits like closing the window (the episode is saved)."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        return signal.signal(signal.SIGINT, lambda signum, frame: self.quit())

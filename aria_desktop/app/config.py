@@ -1,0 +1,59 @@
+"""Everything the app's look and pace depend on, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Theme:
+    background: tuple[int, int, int] = (18, 18, 24)
+    header: tuple[int, int, int] = (34, 36, 48)
+    panel: tuple[int, int, int] = (26, 28, 38)
+    text: tuple[int, int, int] = (226, 228, 236)
+    dim: tuple[int, int, int] = (140, 144, 160)
+    accent: tuple[int, int, int] = (30, 147, 255)
+    human: tuple[int, int, int] = (79, 204, 48)  # controller 0
+    agent: tuple[int, int, int] = (255, 133, 27)  # controller 1
+    record: tuple[int, int, int] = (249, 60, 49)
+    error: tuple[int, int, int] = (146, 18, 49)
+    info: tuple[int, int, int] = (30, 90, 60)
+    font_size: int = 20
+    small_font_size: int = 17
+
+
+@dataclass
+class Layout:
+    window: tuple[int, int] = (1200, 780)
+    min_window: tuple[int, int] = (640, 420)
+    header_height: int = 30
+    status_height: int = 26
+    panel_width: int = 320
+    margin: int = 8
+
+
+@dataclass
+class Pace:
+    display_fps: int = 60  # redraw rate of the window
+    fixed_dt: float | None = None  # tests: advance this many seconds per frame, never sleep
+    speeds: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # play/watch speed multipliers
+    arc_agent_steps_per_second: float = 4.0  # how fast an agent acts on a turn-based game, at speed 1
+    auto_restart_after: float = 1.5  # seconds an agent's finished episode stays on screen
+    message_seconds: float = 6.0  # how long an info message stays in the status bar
+
+
+@dataclass
+class AppConfig:
+    """What a session starts with; the launcher can change the game, mode, agent and recordings folder."""
+
+    game: str = "breakout"
+    out_dir: Path = Path("recordings")
+    env_dir: Path | None = None
+    record: bool = True
+    agent: str = "scripted"  # falls back to random for games without a scripted agent
+    seed: int = 0
+    screenshot_dir: Path = Path("screenshots")
+    theme: Theme = field(default_factory=Theme)
+    layout: Layout = field(default_factory=Layout)
+    pace: Pace = field(default_factory=Pace)

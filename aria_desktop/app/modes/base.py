@@ -1,0 +1,60 @@
+"""The Mode interface and the registry of modes.
+
+A mode owns what happens in the main area of the window. Adding a mode (dream, training, the
+world-model agent) is one module with a @register'ed Mode subclass; the app finds it by name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pygame
+
+from aria_desktop.app.header import HeaderInfo
+from aria_desktop.app.panel import Section
+
+if TYPE_CHECKING:
+    from aria_desktop.app.app import App
+
+MODES: dict[str, type["Mode"]] = {}
+
+
+def register(cls: type["Mode"]) -> type["Mode"]:
+    MODES[cls.name] = cls
+    return cls
+
+
+class Mode:
+    name = "mode"  # the registry key, and what `aria play --mode` accepts
+    title = "MODE"  # shown in the header
+    has_panel = False  # whether the side panel is shown next to the main area
+
+    def __init__(self, app: "App") -> None:
+        self.app = app
+
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        """React to one event; True when the mode used it (the app then ignores it)."""
+        return False
+
+    def update(self, dt: float) -> None:
+        """Advance by dt seconds of (scaled) time."""
+
+    def draw(self, surface: pygame.Surface, area: pygame.Rect) -> None:
+        """Draw the main area."""
+
+    def header(self) -> HeaderInfo:
+        return HeaderInfo(self.title)
+
+    def panel(self) -> list[Section]:
+        return []
+
+    def help_lines(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for this mode's own keys."""
+        return []
+
+    def game_help_lines(self) -> list[tuple[str, str]]:
+        """(keys, action) for the game being played, when there is one."""
+        return []
+
+    def close(self) -> None:
+        """Leave the mode: save whatever is in progress and release resources."""

@@ -1,0 +1,361 @@
+"""Play & record, with take-over: a person plays (or an agent does) and every episode is recorded.
+
+Breakout runs in real time at its native step rate (the keys held at each step decide the action);
+ARC games are turn based (one key or click is one action) and their animation frames play at the
+game's frame rate. Tab hands control between the person and the agent without a reset; every
+recorded step says who acted (controller 0 human, 1 agent).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import pygame
+
+from aria_desktop.agents import Agent, make_agent
+from aria_desktop.app.header import HeaderInfo
+from aria_desktop.app.keymap import KeyMap, chord, keymap_for, normalise
+from aria_desktop.app.modes.base import Mode, register
+from aria_desktop.app.panel import Section, TextSection
+from aria_desktop.app.recording import RecordingSession
+from aria_desktop.app.render import draw_frame, frame_size, window_to_grid
+from aria_desktop.app.text import draw_text
+from aria_desktop.errors import AriaError
+from aria_desktop.games.catalog import open_game
+from aria_desktop.games.game import Game, GameKind, Step
+
+HUMAN, AGENT = 0, 1
+MAX_STEPS_PER_FRAME = 4  # real time catches up at most this many steps after a slow frame
+MAX_PENDING = 8  # turn-based input queued while an animation plays
+
+_SPEED_UP = {pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS, pygame.K_RIGHTBRACKET}
+_SLOW_DOWN = {pygame.K_MINUS, pygame.K_KP_MINUS, pygame.K_LEFTBRACKET}
+_MODIFIERS = {pygame.K_LCTRL, pygame.K_RCTRL, pygame.K_LSHIFT, pygame.K_RSHIFT}
+
+
+@register
+class PlayMode(Mode):
+    name = "play"
+    title = "PLAY"
+    has_panel = True
+    start_controller = HUMAN
+
+    def __init__(self, app, game: str | None = None, agent: str | None = None) -> None:
+        super().__init__(app)
+        cfg = app.config
+        if game:
+            cfg.game = game
+        if agent:
+            cfg.agent = agent
+        self.game: Game = open_game(cfg.game, cfg.env_dir, cfg.seed)
+        self.keymap: KeyMap = keymap_for(self.game)
+        self.recording = RecordingSession(cfg.out_dir, cfg.record)
+        self.agent: Agent | None = None
+        self.agent_name = cfg.agent
+        self.controller = self.start_controller
+        if self.controller == AGENT:
+            self._ensure_agent()
+        speeds = cfg.pace.speeds
+        self.speed_index = speeds.index(1.0) if 1.0 in speeds else 0
+        self.paused = False
+        self.step_once = False
+        self.episodes_started = 0
+        self.held: set[int] = set()  # keys down now (normalised)
+        self.tapped: set[int] = set()  # keys pressed since the last real-time step
+        self.last_pressed: int | None = None
+        self.pending: deque[tuple[int, tuple[int, int] | None]] = deque()
+        self.frame_rect = pygame.Rect(0, 0, 0, 0)
+        self._new_episode()
+
+    # -- episodes ------------------------------------------------------------------------------------
+    def _new_episode(self) -> None:
+        self.seed = self.app.config.seed + self.episodes_started
+        self.episodes_started += 1
+        frame = self.game.reset(self.seed)
+        self.recording.begin(self.game, self.seed, frame, self.game.info)
+        self._show_recording_error()
+        self.shown = frame
+        self.animation: deque[np.ndarray] = deque()
+        self.anim_clock = 0.0
+        self.step_clock = 0.0
+        self.steps = 0
+        self.total_reward = 0.0
+        self.done = False
+        self.done_clock = 0.0
+        self.outcome = ""
+        self.pending.clear()
+        self.last_action = ""
+        if self.agent is not None:
+            self.agent.reset(self.game)
+
+    def _finish_episode(self, outcome: str) -> None:
+        path = self.recording.finish(outcome)
+        self._show_recording_error()
+        if path is not None:
+            self.app.show_message(f"Episode {self.recording.episodes} saved to {path}")
+
+    def _show_recording_error(self) -> None:
+        if self.recording.error:
+            self.app.show_error(self.recording.error)
+            self.recording.error = None
+
+    # -- acting ----------------------------------------------------------------------------------------
+    def _ensure_agent(self) -> Agent:
+        if self.agent is None:
+            try:
+                self.agent = make_agent(self.agent_name, self.game, self.app.config.seed)
+            except (AriaError, ImportError) as e:
+                reason = str(e) if isinstance(e, AriaError) else f"the {self.agent_name} agent is not installed"
+                self.app.show_message(f"{reason}; using the random agent instead.")
+                self.agent_name = "random"
+                self.agent = make_agent("random", self.game, self.app.config.seed)
+            self.agent.reset(self.game)
+        return self.agent
+
+    def _act(self, action: int, xy: tuple[int, int] | None, controller: int) -> Step:
+        step = self.game.step(action, xy)
+        self.recording.add(action, xy, step, controller)
+        self._show_recording_error()
+        self.steps += 1
+        self.total_reward += step.reward
+        self.last_action = self.game.action(action).name if action in self.keymap.action_ids else str(action)
+        if xy is not None:
+            self.last_action += f" at {xy}"
+        self.shown = step.frames[0]
+        self.animation.extend(step.frames[1:])
+        self.anim_clock = 0.0
+        if tuple(a.index for a in self.game.actions) != self.keymap.action_ids:
+            self.keymap = keymap_for(self.game)  # ARC games can change their actions per level
+        if step.terminated or step.truncated:
+            self.done = True
+            self.outcome = "TRUNCATED" if step.truncated and not step.terminated else str(step.info.get("state", "DONE"))
+            self._finish_episode(self.outcome)
+        return step
+
+    def _agent_step(self) -> None:
+        choice = self._ensure_agent().act(self.game)
+        self._act(choice.action, choice.xy, AGENT)
+
+    def _human_realtime_step(self) -> None:
+        action = self.keymap.realtime_action(chord(self.held | self.tapped), self.last_pressed)
+        self.tapped.clear()
+        if action is not None:
+            self._act(action, None, HUMAN)
+
+    # -- the loop ----------------------------------------------------------------------------------------
+    @property
+    def speed(self) -> float:
+        return self.app.config.pace.speeds[self.speed_index]
+
+    def update(self, dt: float) -> None:
+        scaled = dt * self.speed
+        if self.animation:  # ARC animation frames play at the game's frame rate
+            self.anim_clock += scaled
+            period = 1.0 / self.game.native_fps
+            while self.animation and self.anim_clock >= period:
+                self.shown = self.animation.popleft()
+                self.anim_clock -= period
+            if self.animation:
+                return
+        if self.done:
+            if self.controller == AGENT:  # an agent's next episode starts by itself
+                self.done_clock += dt
+                if self.done_clock >= self.app.config.pace.auto_restart_after:
+                    self._new_episode()
+            return
+        if self.keymap.realtime:
+            self._update_realtime(scaled)
+        elif self.controller == HUMAN:
+            if self.pending:
+                self._act(*self.pending.popleft(), HUMAN)
+        else:
+            self._update_turn_based_agent(scaled)
+
+    def _update_realtime(self, scaled: float) -> None:
+        if self.paused and not self.step_once:
+            return
+        period = 1.0 / self.game.native_fps
+        if self.paused:
+            self.step_clock = period  # exactly one step
+        else:
+            self.step_clock += scaled
+        for _ in range(MAX_STEPS_PER_FRAME):
+            if self.step_clock < period or self.done:
+                break
+            self.step_clock -= period
+            if self.controller == AGENT:
+                self._agent_step()
+            else:
+                self._human_realtime_step()
+        self.step_clock = min(self.step_clock, period)  # a slow frame does not cause a burst later
+        self.step_once = False
+
+    def _update_turn_based_agent(self, scaled: float) -> None:
+        if self.paused and not self.step_once:
+            return
+        self.step_clock += scaled
+        if self.step_once or self.step_clock >= 1.0 / self.app.config.pace.arc_agent_steps_per_second:
+            self.step_clock = 0.0
+            self.step_once = False
+            self._agent_step()
+
+    # -- input -----------------------------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.KEYUP:
+            self.held.discard(normalise(event.key))
+            return False
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            return self._click(event.pos)
+        if event.type != pygame.KEYDOWN:
+            return False
+        key = event.key
+        if key == pygame.K_TAB:
+            self.take_over()
+            return True
+        if key == pygame.K_p:
+            self.paused = not self.paused
+            return True
+        if key == pygame.K_n:
+            self.step_once = True
+            return True
+        if key in _SPEED_UP or key in _SLOW_DOWN:
+            step = 1 if key in _SPEED_UP else -1
+            self.speed_index = min(max(self.speed_index + step, 0), len(self.app.config.pace.speeds) - 1)
+            return True
+        if self.controller != HUMAN:
+            return False
+        return self._game_key(event)
+
+    def _game_key(self, event: pygame.event.Event) -> bool:
+        key = normalise(event.key)
+        if self.keymap.realtime:
+            if key == self.keymap.reset_key:
+                self._restart("RESET")
+                return True
+            if self.done:
+                return False
+            self.held.add(key)
+            self.tapped.add(key)
+            if key not in _MODIFIERS:
+                self.last_pressed = key
+            return self.keymap.lookup((key,)) is not None
+        mods = set()
+        if event.mod & pygame.KMOD_CTRL:
+            mods.add(pygame.K_LCTRL)
+        if event.mod & pygame.KMOD_SHIFT:
+            mods.add(pygame.K_LSHIFT)
+        action = self.keymap.lookup(chord(mods | {key}))
+        if action is None:
+            return False
+        if self.done:  # after a win or a game over, any game key starts the next episode
+            self._new_episode()
+        elif len(self.pending) < MAX_PENDING:
+            self.pending.append((action, None))
+        return True
+
+    def _click(self, pos: tuple[int, int]) -> bool:
+        if self.controller != HUMAN or self.keymap.click_action is None:
+            return False
+        xy = window_to_grid(pos, self.frame_rect, frame_size(self.shown))
+        if xy is None:
+            return False
+        if self.done:
+            self._new_episode()
+        elif len(self.pending) < MAX_PENDING:
+            self.pending.append((self.keymap.click_action, xy))
+        return True
+
+    def _restart(self, outcome: str) -> None:
+        if not self.done:
+            self._finish_episode(outcome)
+        self._new_episode()
+
+    def take_over(self) -> None:
+        """Hand control to the other side, keeping the game, its state and the recording going."""
+        if self.controller == HUMAN:
+            self._ensure_agent().reset(self.game)  # the person may have moved the game on
+            self.controller = AGENT
+        else:
+            self.controller = HUMAN
+        self.held.clear()
+        self.tapped.clear()
+        self.pending.clear()
+        self.step_clock = 0.0
+
+    # -- drawing ------------------------------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface, area: pygame.Rect) -> None:
+        self.frame_rect = draw_frame(surface, self.shown, area)
+        fonts, theme = self.app.fonts, self.app.config.theme
+        banner = None
+        if self.done:
+            what = "You won" if self.outcome == "WIN" else "Game over" if self.outcome == "GAME_OVER" else "Episode over"
+            then = "next episode starts by itself" if self.controller == AGENT else (
+                "R for a new game" if self.keymap.realtime else "any game key for a new episode")
+            banner = f"{what}: {then}"
+        elif self.paused:
+            banner = "Paused: P to resume, N for one step"
+        if banner:
+            image = fonts.big.render(banner, True, theme.text)
+            box = image.get_rect(center=self.frame_rect.center).inflate(24, 14)
+            surface.fill(theme.header, box)
+            surface.blit(image, image.get_rect(center=box.center))
+
+    def controller_label(self) -> str:
+        return "human" if self.controller == HUMAN else f"agent: {self.agent_name}"
+
+    def header(self) -> HeaderInfo:
+        info = self.game.info
+        if self.game.kind is GameKind.ATARI:
+            score = f"score {info.get('score', 0):.0f} · lives {info.get('lives', 0)}"
+        else:
+            score = f"level {info.get('levels_completed', 0)}/{info.get('win_levels') or self.game.levels or '?'}"
+        extra = [f"speed {self.speed:g}x"] if self.speed != 1.0 else []
+        if self.paused:
+            extra.append("paused")
+        return HeaderInfo(
+            mode=self.title,
+            game=self.game.title,
+            controller=self.controller_label(),
+            step=self.steps,
+            score=score,
+            recording=self.recording.active,
+            episodes=self.recording.episodes,
+            extra=" · ".join(extra) or None,
+        )
+
+    def panel(self) -> list[Section]:
+        other = f"agent ({self.agent_name})" if self.controller == HUMAN else "you"
+        facts = [
+            f"{self.controller_label()} is playing; Tab hands control to {other}",
+            f"episode {self.episodes_started} · seed {self.seed} · step {self.steps}",
+            f"reward {self.total_reward:g} · last action {self.last_action or '-'}",
+            f"speed {self.speed:g}x" + (" · paused" if self.paused else ""),
+        ]
+        rec = self.recording
+        if rec.active:
+            recording = [f"recording to {self.app.config.out_dir}", f"{rec.episodes} episodes saved this session"]
+        else:
+            recording = ["not recording" + ("" if self.app.config.record else " (switched off)")]
+        if rec.saved:
+            recording.append(f"last: {rec.saved[-1].name}")
+        sections: list[Section] = [TextSection("Play", facts), TextSection("Recording", recording)]
+        if self.agent is not None and self.controller == AGENT:
+            sections.append(TextSection(f"Agent: {self.agent_name}", self.agent.report() or ["(no report)"]))
+        return sections
+
+    def help_lines(self) -> list[tuple[str, str]]:
+        return [
+            ("Tab", "take over from the agent / hand control back"),
+            ("P", "pause / resume"),
+            ("N", "one step while paused"),
+            ("+ / -", "faster / slower"),
+        ]
+
+    def game_help_lines(self) -> list[tuple[str, str]]:
+        return self.keymap.help_lines()
+
+    def close(self) -> None:
+        if not self.done:
+            self._finish_episode("QUIT")
+        self.game.close()

@@ -1,0 +1,103 @@
+"""The side panel: a column of sections. Modes hand the app a list of sections each frame.
+
+Text lines today (the agent's report, episode facts); a progress bar and a curve are here for the
+training panel and the world-model agent's surprise / goal plots to use without changing the panel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pygame
+
+from aria_desktop.app.config import Theme
+from aria_desktop.app.text import Fonts, draw_text
+
+
+class Section:
+    title: str = ""
+
+    def height(self, fonts: Fonts, width: int) -> int:
+        raise NotImplementedError
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, fonts: Fonts, theme: Theme) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class TextSection(Section):
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+    def height(self, fonts: Fonts, width: int) -> int:
+        return fonts.normal.get_height() + 4 + len(self.lines) * (fonts.small.get_height() + 2)
+
+    def draw(self, surface, rect, fonts, theme) -> None:
+        draw_text(surface, self.title, rect.topleft, fonts.normal, theme.accent, rect.width)
+        y = rect.y + fonts.normal.get_height() + 4
+        for line in self.lines:
+            draw_text(surface, line, (rect.x + 4, y), fonts.small, theme.text, rect.width - 4)
+            y += fonts.small.get_height() + 2
+
+
+@dataclass
+class BarSection(Section):
+    """A progress bar with a caption (training progress)."""
+
+    title: str
+    fraction: float
+    caption: str = ""
+
+    def height(self, fonts: Fonts, width: int) -> int:
+        return fonts.normal.get_height() + 4 + 14 + fonts.small.get_height() + 4
+
+    def draw(self, surface, rect, fonts, theme) -> None:
+        draw_text(surface, self.title, rect.topleft, fonts.normal, theme.accent, rect.width)
+        bar = pygame.Rect(rect.x, rect.y + fonts.normal.get_height() + 4, rect.width, 14)
+        pygame.draw.rect(surface, theme.dim, bar, 1)
+        filled = bar.inflate(-4, -4)
+        filled.width = int(filled.width * min(1.0, max(0.0, self.fraction)))
+        surface.fill(theme.accent, filled)
+        draw_text(surface, self.caption, (rect.x, bar.bottom + 2), fonts.small, theme.text, rect.width)
+
+
+@dataclass
+class CurveSection(Section):
+    """A line plot of recent values (loss, surprise, goal probability)."""
+
+    title: str
+    values: list[float]
+    plot_height: int = 90
+
+    def height(self, fonts: Fonts, width: int) -> int:
+        return fonts.normal.get_height() + 4 + self.plot_height + 4
+
+    def draw(self, surface, rect, fonts, theme) -> None:
+        last = f"  {self.values[-1]:.4g}" if self.values else ""
+        draw_text(surface, self.title + last, rect.topleft, fonts.normal, theme.accent, rect.width)
+        box = pygame.Rect(rect.x, rect.y + fonts.normal.get_height() + 4, rect.width, self.plot_height)
+        pygame.draw.rect(surface, theme.dim, box, 1)
+        if len(self.values) < 2:
+            return
+        lo, hi = min(self.values), max(self.values)
+        span = (hi - lo) or 1.0
+        n = len(self.values) - 1
+        points = [
+            (box.x + 2 + (box.width - 4) * i / n, box.bottom - 3 - (box.height - 6) * (v - lo) / span)
+            for i, v in enumerate(self.values)
+        ]
+        pygame.draw.lines(surface, theme.text, False, points, 1)
+
+
+def draw_panel(
+    surface: pygame.Surface, rect: pygame.Rect, sections: list[Section], fonts: Fonts, theme: Theme
+) -> None:
+    surface.fill(theme.panel, rect)
+    inner = rect.inflate(-20, -16)
+    y = inner.y
+    for section in sections:
+        h = section.height(fonts, inner.width)
+        if y + h > inner.bottom:
+            break  # out of room: later sections are less important
+        section.draw(surface, pygame.Rect(inner.x, y, inner.width, h), fonts, theme)
+        y += h + 10

@@ -1,0 +1,116 @@
+"""The app's side of recording: one EpisodeWriter per episode, an episode counter, and errors as sentences.
+
+Recording never stops play: if the disk fills or the writer fails, the episode so far is closed
+(whatever is on disk stays readable), recording switches off and the window says why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aria_desktop.games.game import Game, Step
+
+APP_VERSION = "0.1.0"
+
+
+def _writer_class():
+    """The recorder's EpisodeWriter, or None when the recorder package cannot be imported."""
+    try:
+        from recorder import EpisodeWriter
+    except ImportError:
+        return None
+    return EpisodeWriter
+
+
+class RecordingSession:
+    """Records every episode of a play session into out_dir/<game>/ (when enabled)."""
+
+    def __init__(self, out_dir: Path, enabled: bool = True) -> None:
+        self.out_dir = Path(out_dir)
+        self.enabled = enabled
+        self.episodes = 0  # episodes saved in this session
+        self.saved: list[Path] = []
+        self.error: str | None = None  # the last problem, as one sentence
+        self._writer: Any = None
+
+    @property
+    def active(self) -> bool:
+        """An episode is being written now."""
+        return self._writer is not None
+
+    @property
+    def steps(self) -> int:
+        return int(self._writer.steps) if self._writer is not None else 0
+
+    def begin(self, game: Game, seed: int | None, frame: np.ndarray, info: dict[str, Any]) -> None:
+        """Start writing a new episode whose reset frame is `frame` (finishes any episode in progress)."""
+        self.finish("ABANDONED")
+        if not self.enabled:
+            return
+        writer_class = _writer_class()
+        if writer_class is None:
+            self._fail("The recorder package is not available, so this session is not recorded; reinstall ARIA.")
+            return
+        try:
+            self._writer = writer_class.create(
+                self.out_dir,
+                game=game.id,
+                frame_kind=game.frame_kind.value,
+                game_version=game.version,
+                env_config=game.config(),
+                seed=seed,
+                app_version=APP_VERSION,
+            )
+            self._writer.reset_frame(frame, info)
+        except Exception as e:  # noqa: BLE001 - any writer failure must leave play running
+            self._writer = None
+            self._fail(f"Recording could not start in {self.out_dir} ({_why(e)}); recording is off for this session.")
+
+    def add(self, action: int, xy: tuple[int, int] | None, step: Step, controller: int) -> None:
+        if self._writer is None:
+            return
+        try:
+            self._writer.add_step(
+                action, xy, step.frames, step.reward, step.terminated, step.truncated, step.info, controller
+            )
+        except Exception as e:  # noqa: BLE001
+            self._abort(f"Recording stopped ({_why(e)}); the episode so far was kept, free disk space to record again.")
+
+    def finish(self, outcome: str) -> Path | None:
+        """Close the episode in progress (an episode without steps is dropped); returns the saved file."""
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return None
+        try:
+            if writer.steps == 0:
+                writer.discard()
+                return None
+            path = Path(writer.close(outcome=outcome))
+        except Exception as e:  # noqa: BLE001
+            self._fail(f"The episode could not be saved ({_why(e)}); its partial file is kept for `aria recordings recover`.")
+            return None
+        self.episodes += 1
+        self.saved.append(path)
+        return path
+
+    def _abort(self, sentence: str) -> None:
+        writer, self._writer = self._writer, None
+        try:
+            writer.close(outcome="INTERRUPTED")
+            self.episodes += 1
+            self.saved.append(Path(writer.path))
+        except Exception:  # noqa: BLE001 - already reporting the first failure
+            pass
+        self._fail(sentence)
+
+    def _fail(self, sentence: str) -> None:
+        self.error = sentence
+        self.enabled = False
+
+
+def _why(e: Exception) -> str:
+    text = str(e).strip().rstrip(".") or type(e).__name__
+    return text.splitlines()[0]
