@@ -9,6 +9,7 @@ Everything that matters is drawn, so the frame is the whole state.
 Level legend: '#' wall, 'o' rock, '.' ice, '+' snow, '*' gem, 'P' skater start, 'E' exit.
 """
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,24 +105,23 @@ def _rows(text: str) -> list[str]:
     return [row for row in text.strip("\n").splitlines() if row]
 
 
-def _layer_sprite(rows: list[str], marks: str, colour: int, name: str) -> Sprite:
-    pixels = [[colour if c in marks else -1 for c in row] for row in rows]
-    return Sprite(pixels, name=name, x=0, y=0, layer=0, tags=[name])
+def _grid_sprite(rows: list[str], colours: dict[str, int], name: str, layer: int) -> Sprite:
+    """One sprite covering the whole level, coloured where `rows` holds one of `colours`' marks."""
+    pixels = [[colours.get(c, -1) for c in row] for row in rows]
+    return Sprite(pixels, name=name, x=0, y=0, layer=layer, tags=[name])
 
 
 def build_level(text: str, index: int) -> Level:
     rows = _rows(text)
     h, w = len(rows), len(rows[0])
+    terrain = {"#": COLOURS.wall, "o": COLOURS.rock, "+": COLOURS.snow}
     sprites = [
-        _layer_sprite(rows, "#", COLOURS.wall, "walls"),
-        _layer_sprite(rows, "o", COLOURS.rock, "rocks"),
-        _layer_sprite(rows, "+", COLOURS.snow, "snow"),
+        _grid_sprite(rows, terrain, "terrain", layer=0),
+        _grid_sprite(rows, {"*": COLOURS.gem}, "gems", layer=1),  # a collected gem turns transparent
     ]
     for y, row in enumerate(rows):
         for x, c in enumerate(row):
-            if c == "*":
-                sprites.append(Sprite([[COLOURS.gem]], name="gem", x=x, y=y, layer=1, tags=["gem"]))
-            elif c == "E":
+            if c == "E":
                 sprites.append(Sprite([[COLOURS.exit_shut]], name="exit", x=x, y=y, layer=1, tags=["exit"]))
             elif c == "P":
                 sprites.append(Sprite([[COLOURS.skater]], name="skater", x=x, y=y, layer=2, tags=["player"]))
@@ -137,18 +137,35 @@ class Gems(ARCBaseGame):
         camera = Camera(background=COLOURS.ice, letter_box=COLOURS.letter_box)
         super().__init__(game_id="gems", levels=levels, camera=camera, available_actions=[1, 2, 3, 4], seed=seed)
 
+    # -- cheap copies for the solver's search -----------------------------------------------------
     def on_set_level(self, level: Level) -> None:
-        # Walls, rocks and snow never change: boolean grids answer "solid?" and "snow?" fast.
-        walls = level.get_sprites_by_name("walls")[0].pixels >= 0
-        self._solid = walls | (level.get_sprites_by_name("rocks")[0].pixels >= 0)
-        self._snow = level.get_sprites_by_name("snow")[0].pixels >= 0
+        # A level is played on a fresh clone, so the levels not being played are never changed in place
+        # and copies of the game can share them (see __deepcopy__).
+        self._levels[self._current_level_index] = level.clone()
+        terrain = self._sprite("terrain").pixels  # the terrain never changes: precompute its grids
+        self._solid = (terrain == COLOURS.wall) | (terrain == COLOURS.rock)
+        self._snow = terrain == COLOURS.snow
         self._flash = 0
 
+    def __deepcopy__(self, memo: dict) -> "Gems":
+        """Copy only the level being played; the solver copies the game for every state it visits."""
+        clone = copy.copy(self)
+        memo[id(self)] = clone
+        for name, value in vars(self).items():
+            if name == "_levels":
+                levels = list(value)
+                levels[self._current_level_index] = copy.deepcopy(value[self._current_level_index], memo)
+                setattr(clone, name, levels)
+            elif name != "_clean_levels":  # pristine levels: only ever cloned, never changed
+                setattr(clone, name, copy.deepcopy(value, memo))
+        return clone
+
+    # -- the game ---------------------------------------------------------------------------------
     def _sprite(self, name: str) -> Sprite:
         return self.current_level.get_sprites_by_name(name)[0]
 
     def _exit_open(self) -> bool:
-        return not self.current_level.get_sprites_by_name("gem")
+        return not bool((self._sprite("gems").pixels >= 0).any())
 
     def _blocked(self, x: int, y: int) -> bool:
         h, w = self._solid.shape
@@ -168,7 +185,7 @@ class Gems(ARCBaseGame):
         dx, dy = move
         skater = self._sprite("skater")
         if self._blocked(skater.x + dx, skater.y + dy):
-            self.complete_action()  # against a wall or rock: nothing changes
+            self.complete_action()  # against a wall or a rock: nothing changes
             return
         skater.move(dx, dy)
         self._collect(skater.x, skater.y)
@@ -180,11 +197,11 @@ class Gems(ARCBaseGame):
             self.complete_action()
 
     def _collect(self, x: int, y: int) -> None:
-        for gem in self.current_level.get_sprites_by_name("gem"):
-            if (gem.x, gem.y) == (x, y):
-                self.current_level.remove_sprite(gem)
-        if self._exit_open():
-            self._sprite("exit").color_remap(None, COLOURS.exit_open)
+        gems = self._sprite("gems")
+        if gems.pixels[y, x] >= 0:
+            gems.pixels[y, x] = -1
+            if self._exit_open():
+                self._sprite("exit").color_remap(None, COLOURS.exit_open)
 
     def _flash_step(self) -> None:
         self._flash -= 1
