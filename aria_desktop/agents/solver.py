@@ -50,6 +50,11 @@ def candidate_actions(engine: ARCBaseGame) -> list[Choice]:
     return choices
 
 
+def clone_engine(engine: ARCBaseGame) -> ARCBaseGame:
+    """A deep copy that shares the pristine level templates: the engine only ever clones from them."""
+    return copy.deepcopy(engine, memo={id(engine._clean_levels): engine._clean_levels})
+
+
 def _apply(engine: ARCBaseGame, choice: Choice) -> tuple[np.ndarray | None, int, GameState]:
     data = {"x": choice.xy[0], "y": choice.xy[1]} if choice.xy else {}
     result = engine.perform_action(ActionInput(id=GameAction.from_id(choice.action), data=data), raw=True)
@@ -62,7 +67,7 @@ def solve_level(game: ArcGame, config: SolverConfig | None = None) -> list[Plann
     """The shortest action sequence from the game's current state that completes the current level
     (or wins the game); None when the search space is exhausted or too large."""
     cfg = config or SolverConfig()
-    root = copy.deepcopy(game.engine)
+    root = clone_engine(game.engine)
     start_levels = int(game.info["levels_completed"])
     key0 = (frame_hash(game.frame), root.level_index, start_levels)
     seen = {key0}
@@ -70,7 +75,7 @@ def solve_level(game: ArcGame, config: SolverConfig | None = None) -> list[Plann
     while queue:
         engine, path = queue.popleft()
         for choice in candidate_actions(engine):
-            child = copy.deepcopy(engine)
+            child = clone_engine(engine)
             frame, levels, state = _apply(child, choice)
             if frame is None or state is GameState.GAME_OVER:
                 continue

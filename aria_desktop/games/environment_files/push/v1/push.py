@@ -8,7 +8,8 @@ flashes its crates white before the next level appears. ACTION7 undoes the last 
 Loaded by the toolkit as a standalone module: imports arcengine, numpy and the standard library only.
 """
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
 
 import numpy as np
 from arcengine import ARCBaseGame, BlockingMode, Camera, GameAction, Level, Sprite
@@ -50,13 +51,13 @@ LEVELS = [
         "#######",
     ],
     [
-        "########",
-        "##..o..#",
-        "#..$#..#",
-        "#.$@$..#",
-        "#.o#..o#",
-        "##.....#",
-        "########",
+        "#######",
+        "#o..#.#",
+        "#.$$..#",
+        "#.@#..#",
+        "#..$.o#",
+        "##o...#",
+        "#######",
     ],
 ]
 
@@ -97,7 +98,7 @@ def _wall_sprite(rows: list[str]) -> Sprite:
     brick[: CELL // 2, CELL // 2] = MORTAR
     for x, y in _cells(rows, "#"):
         pixels[y * CELL : (y + 1) * CELL, x * CELL : (x + 1) * CELL] = brick
-    return Sprite(pixels, name="walls", layer=0, blocking=BlockingMode.NOT_BLOCKED, tags=["wall"])
+    return Sprite(pixels, name="walls", layer=0, blocking=BlockingMode.NOT_BLOCKED, tags=["wall", "static"])
 
 
 def _target_sprite(rows: list[str]) -> Sprite:
@@ -105,23 +106,25 @@ def _target_sprite(rows: list[str]) -> Sprite:
     pixels = np.full((h, w), T, dtype=np.int8)
     for x, y in _cells(rows, "o*+"):
         pixels[y * CELL + 1 : y * CELL + 3, x * CELL + 1 : x * CELL + 3] = TARGET
-    return Sprite(pixels, name="targets", layer=1, blocking=BlockingMode.NOT_BLOCKED, tags=["target"])
+    return Sprite(pixels, name="targets", layer=1, blocking=BlockingMode.NOT_BLOCKED, tags=["target", "static"])
 
 
 def _level(index: int, rows: list[str]) -> Level:
-    if len({len(r) for r in rows}) != 1:
-        raise ValueError(f"push level {index + 1}: map rows differ in length")
+    movers, crates, targets = _cells(rows, "@+"), _cells(rows, "$*"), _cells(rows, "o*+")
+    if len({len(r) for r in rows}) != 1 or len(movers) != 1 or not crates or len(crates) != len(targets):
+        raise ValueError(f"push level {index + 1}: needs rows of one length, one mover, and as many crates as targets")
     sprites = [_wall_sprite(rows), _target_sprite(rows)]
-    for i, (x, y) in enumerate(_cells(rows, "$*")):
+    for i, (x, y) in enumerate(crates):
+        edge = CRATE_HOME if (x, y) in targets else CRATE
         sprites.append(
-            Sprite(_crate_pixels(CRATE), name=f"crate{i}", x=x * CELL, y=y * CELL, layer=2,
+            Sprite(_crate_pixels(edge), name=f"crate{i}", x=x * CELL, y=y * CELL, layer=2,
                    blocking=BlockingMode.NOT_BLOCKED, tags=["crate"])
         )
-    (mx, my), = _cells(rows, "@+")
+    mx, my = movers[0]
     sprites.append(Sprite(MOVER_PIXELS, name="mover", x=mx * CELL, y=my * CELL, layer=3,
                           blocking=BlockingMode.NOT_BLOCKED, tags=["mover"]))
     size = (len(rows[0]) * CELL, len(rows) * CELL)
-    return Level(sprites=sprites, grid_size=size, data={"map": list(rows)}, name=f"push-{index + 1}")
+    return Level(sprites=sprites, grid_size=size, data={"map": tuple(rows)}, name=f"push-{index + 1}")
 
 
 @dataclass
@@ -140,7 +143,7 @@ class Push(ARCBaseGame):
     def __init__(self, seed: int = 0) -> None:
         self._walls: set[tuple[int, int]] = set()
         self._targets: set[tuple[int, int]] = set()
-        self._history: list[tuple[tuple[int, int], list[tuple[int, int]]]] = []
+        self._history: tuple | None = None  # (mover cell, crate cells, earlier history): never changed in place
         self._slide: Slide | None = None
         super().__init__(
             game_id="push",
@@ -151,11 +154,34 @@ class Push(ARCBaseGame):
         )
 
     def on_set_level(self, level: Level) -> None:
-        rows = level.get_data("map")
+        # Entering a level always starts from a fresh clone, so only the current level is ever changed
+        # and copies of the game (the solver's search, take-over snapshots) can share all the others.
+        index = self.level_index
+        self._levels[index] = self._clean_levels[index].clone()
+        rows = self.current_level.get_data("map")
         self._walls = set(_cells(rows, "#"))
         self._targets = set(_cells(rows, "o*+"))
-        self._history = []  # undo reaches back to the start of the level, no further
+        self._history = None  # undo reaches back to the start of the level, no further
         self._slide = None
+
+    def __deepcopy__(self, memo: dict) -> "Push":
+        """A copy for the solver's search and for snapshots, made cheap: it owns fresh copies of the
+        things play changes (the mobile sprites of the current level, the camera, a slide in progress)
+        and shares the rest, which is never changed in place (walls, targets, other levels, history)."""
+        clone = object.__new__(type(self))
+        memo[id(self)] = clone
+        clone.__dict__.update(self.__dict__)
+        level = self.current_level
+        mobile = {id(s): copy.copy(s) for s in level.get_sprites() if "static" not in s.tags}
+        sprites = [mobile.get(id(s), s) for s in level.get_sprites()]
+        clone._levels = list(self._levels)
+        clone._levels[self.level_index] = Level(
+            sprites=sprites, grid_size=level.grid_size, data=level._data, name=level.name
+        )
+        clone._camera = copy.deepcopy(self._camera, memo)
+        if self._slide is not None:
+            clone._slide = replace(self._slide, sprites=[mobile[id(s)] for s in self._slide.sprites])
+        return clone
 
     # -- state, read from the sprites ---------------------------------------------------------------
     def _mover(self) -> Sprite:
@@ -216,19 +242,22 @@ class Push(ARCBaseGame):
         if ahead in self._walls:
             return None
         crates = {self._cell(c): c for c in self._crates()}
-        self._history.append(((mx, my), [self._cell(c) for c in self._crates()]))
         if ahead not in crates:
+            self._remember()
             return Slide([mover], dx, dy, CELL // WALK_FRAMES, WALK_FRAMES)
         beyond = (ahead[0] + dx, ahead[1] + dy)
         if beyond in self._walls or beyond in crates:
-            self._history.pop()
             return None
+        self._remember()
         return Slide([mover, crates[ahead]], dx, dy, CELL // PUSH_FRAMES, PUSH_FRAMES)
 
+    def _remember(self) -> None:
+        self._history = (self._cell(self._mover()), tuple(self._cell(c) for c in self._crates()), self._history)
+
     def _undo(self) -> None:
-        if not self._history:
+        if self._history is None:
             return
-        (mx, my), crate_cells = self._history.pop()
+        (mx, my), crate_cells, self._history = self._history
         self._mover().set_position(mx * CELL, my * CELL)
         for crate, (cx, cy) in zip(self._crates(), crate_cells):
             crate.set_position(cx * CELL, cy * CELL)
