@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aria_desktop.app_cli import launch_app, play_command
 from aria_desktop.errors import friendly_errors
 
 app = typer.Typer(
@@ -16,8 +17,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-bench_app = typer.Typer(help="Benchmarks: print speed figures measured side by side in one run.")
-app.add_typer(bench_app, name="bench")
+bench_cli = typer.Typer(help="Benchmarks: print speed figures measured side by side in one run.")
+app.add_typer(bench_cli, name="bench")
+app.command("play")(play_command)
+
+
+@app.callback(invoke_without_command=True)
+def open_app(ctx: typer.Context) -> None:
+    """Plain `aria` opens the app on its launcher."""
+    if ctx.invoked_subcommand is None:
+        launch_app()
 
 EnvDir = Annotated[
     Optional[Path],
@@ -72,6 +81,16 @@ def run_command(
         f"{summary.steps} steps, {summary.frames} frames, {len(summary.episodes)} episodes "
         f"in {summary.seconds:.2f} s ({rate:.0f} steps/s)"
     )
+
+
+@bench_cli.command("app")
+def bench_app_command(
+    frames: Annotated[int, typer.Option(min=50, help="Frames to render in each of the two conditions.")] = 600,
+) -> None:
+    """The app's render-loop frame time with recording off and on, side by side."""
+    from aria_desktop.bench_app import bench_app
+
+    bench_app(frames)
 
 
 def main() -> None:

@@ -12,29 +12,33 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
 
 from aria_desktop.app.config import AppConfig
 from aria_desktop.app.header import HeaderInfo, draw_header
-from aria_desktop.app.help import APP_KEYS, draw_help
-from aria_desktop.app.modes import MODES, Mode
-from aria_desktop.app.panel import draw_panel
+from aria_desktop.app.help import app_keys, draw_help
+from aria_desktop.app.modes import MODES, Mode, modes_in_order
+from aria_desktop.app.panel import Section, draw_panel
 from aria_desktop.app.screenshot import save_screenshot
 from aria_desktop.app.text import Fonts, draw_text
 from aria_desktop.errors import AriaError
-
-# Keys the app handles itself when the mode does not use them.
-MODE_KEYS = {pygame.K_F2: "launcher", pygame.K_F3: "play", pygame.K_F4: "watch", pygame.K_F5: "replay"}
 
 
 class App:
     def __init__(self, config: AppConfig | None = None, mode: str = "launcher", **params) -> None:
         self.config = config or AppConfig()
-        pygame.init()
-        pygame.display.set_caption("ARIA Desktop")
-        self.screen = pygame.display.set_mode(self.config.layout.window, pygame.RESIZABLE)
+        try:
+            pygame.display.init()  # display and fonts only: the app makes no sound
+            pygame.font.init()
+            pygame.display.set_caption("ARIA Desktop")
+            self.screen = pygame.display.set_mode(self.config.layout.window, pygame.RESIZABLE)
+        except pygame.error as e:
+            raise AriaError(
+                f"The window cannot open ({e}); run ARIA in a desktop session, or set SDL_VIDEODRIVER=dummy for headless use."
+            ) from e
         self.fonts = Fonts(self.config.theme.font_size, self.config.theme.small_font_size)
         self.clock = pygame.time.Clock()
         self.mode: Mode | None = None
@@ -44,9 +48,15 @@ class App:
         self.error: str | None = None  # one sentence, shown until the next error or a dismissing key
         self.message: str | None = None
         self._message_until = 0.0
+        self._error_until = 0.0
         self._frame_times: deque[float] = deque(maxlen=60)
         self._last_time = time.perf_counter()
         self.last_header: list[str] = []  # what the header showed last (tests read it)
+        self.saved: list[Path] = []  # every episode saved in this session, by any mode
+        # Work that outlives a mode (a training run in the background) adds its panel sections here;
+        # they show under the mode's own sections, in every mode.
+        self.panel_sources: list[Callable[[], list[Section]]] = []
+        self.cache: dict = {}  # what modes keep between visits (the launcher's game list, ...)
         self.switch(mode, **params)
 
     # -- modes -----------------------------------------------------------------------------------
@@ -66,8 +76,9 @@ class App:
         except Exception as e:  # noqa: BLE001 - a broken game must not take the window down
             self._report_crash(e, f"opening {name}")
         if name != "launcher":
-            return self.switch("launcher") and False
-        self.mode = Mode(self)  # the launcher itself failed: an empty mode keeps the window alive
+            self.switch("launcher")
+        else:
+            self.mode = Mode(self)  # the launcher itself failed: an empty mode keeps the window alive
         return False
 
     # -- the loop ----------------------------------------------------------------------------------
@@ -77,6 +88,9 @@ class App:
         try:
             while self.running and (max_frames is None or self.frames < max_frames):
                 self.tick()
+        except BaseException:
+            self.close()  # whatever went wrong, the episode in progress is saved
+            raise
         finally:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
@@ -85,9 +99,13 @@ class App:
 
     def tick(self) -> bool:
         """One frame: events, update, draw. Returns whether the app is still running."""
+        if not self.running:  # quit() was called between frames
+            self.close()
+            return False
         pace = self.config.pace
         if pace.fixed_dt is None:
-            dt = self.clock.tick(pace.display_fps) / 1000.0
+            # A long pause (loading a game, a dragged window) must not fast-forward the game.
+            dt = min(self.clock.tick(pace.display_fps) / 1000.0, pace.max_dt)
         else:
             dt = pace.fixed_dt
         now = time.perf_counter()
@@ -112,7 +130,7 @@ class App:
         if self.mode is not None:
             self._safely(self.mode.close)
             self.mode = None
-        if pygame.get_init():
+        if pygame.display.get_init():
             pygame.display.quit()
 
     @property
@@ -123,6 +141,7 @@ class App:
     # -- messages ----------------------------------------------------------------------------------
     def show_error(self, sentence: str) -> None:
         self.error = sentence
+        self._error_until = time.monotonic() + self.config.pace.error_min_seconds
         print(f"aria: {sentence}", file=sys.stderr)
 
     def show_message(self, sentence: str) -> None:
@@ -150,7 +169,11 @@ class App:
             self.quit()
             return
         if event.type == pygame.VIDEORESIZE:
-            self.resize(event.w, event.h)
+            lo = self.config.layout.min_window
+            if event.w < lo[0] or event.h < lo[1]:
+                self.resize(event.w, event.h)
+            else:  # pygame 2 resizes the display surface itself
+                self.screen = pygame.display.get_surface()
             return
         if event.type == pygame.KEYDOWN:
             if event.key == pygame.K_F1:
@@ -162,7 +185,8 @@ class App:
             if self.show_help and event.key == pygame.K_ESCAPE:
                 self.show_help = False
                 return
-            self.error = None  # any key dismisses the error sentence
+            if time.monotonic() >= self._error_until:
+                self.error = None  # a key dismisses the error sentence once it has been readable a while
         used = False
         try:
             used = self.mode.handle_event(event)
@@ -176,8 +200,11 @@ class App:
             return
         if event.key == pygame.K_ESCAPE:
             self.quit()
-        elif event.key in MODE_KEYS:
-            self.switch(MODE_KEYS[event.key])
+        else:
+            for mode in modes_in_order():
+                if mode.hotkey == event.key:
+                    self.switch(mode.name)
+                    break
 
     def resize(self, width: int, height: int) -> None:
         lo = self.config.layout.min_window
@@ -201,7 +228,8 @@ class App:
         status = pygame.Rect(0, h - lay.status_height, w, lay.status_height)
         main = pygame.Rect(0, header.bottom, w, status.top - header.bottom)
         panel = None
-        if self.mode is not None and self.mode.has_panel and w > lay.panel_width * 2:
+        wants_panel = self.panel_sources or (self.mode is not None and self.mode.has_panel)
+        if wants_panel and w > lay.panel_width * 2:
             panel = pygame.Rect(w - lay.panel_width, main.y, lay.panel_width, main.height)
             main.width -= lay.panel_width
         return header, main.inflate(-2 * lay.margin, -2 * lay.margin), panel, status
@@ -215,7 +243,8 @@ class App:
             self.mode.draw(self.screen, main)
             info = self.mode.header()
             if panel is not None:
-                draw_panel(self.screen, panel, self.mode.panel(), self.fonts, theme)
+                sections = self.mode.panel() + [section for source in self.panel_sources for section in source()]
+                draw_panel(self.screen, panel, sections, self.fonts, theme)
         except AriaError as e:
             self.show_error(str(e))
         except Exception as e:  # noqa: BLE001 - a mode that cannot draw goes back to the launcher
@@ -232,7 +261,7 @@ class App:
         mode = self.mode
         game = mode.game_help_lines() if mode else []
         title = f"Game: {mode.header().game}" if game else "Game"
-        return [(title, game), (f"Mode: {mode.title if mode else '-'}", mode.help_lines() if mode else []), ("App", APP_KEYS)]
+        return [(title, game), (f"Mode: {mode.title if mode else '-'}", mode.help_lines() if mode else []), ("App", app_keys())]
 
     def _draw_status(self, rect: pygame.Rect) -> None:
         theme = self.config.theme
@@ -245,7 +274,8 @@ class App:
             draw_text(self.screen, self.message, (rect.x + 10, y), self.fonts.small, theme.text, rect.width - 20)
         else:
             self.screen.fill(theme.header, rect)
-            hint = "F1 help  ·  F12 screenshot  ·  F2 launcher  F3 play  F4 watch  F5 replay  ·  Esc quit"
+            switches = "  ".join(f"{pygame.key.name(m.hotkey).upper()} {m.name}" for m in modes_in_order() if m.hotkey)
+            hint = f"F1 help  ·  F12 screenshot  ·  {switches}  ·  Esc quit"
             draw_text(self.screen, hint, (rect.x + 10, y), self.fonts.small, theme.dim, rect.width - 20)
 
     # -- Ctrl-C ------------------------------------------------------------------------------------------

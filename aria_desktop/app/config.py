@@ -37,10 +37,12 @@ class Layout:
 class Pace:
     display_fps: int = 60  # redraw rate of the window
     fixed_dt: float | None = None  # tests: advance this many seconds per frame, never sleep
+    max_dt: float = 0.25  # the most game time one frame may advance (after a stall)
     speeds: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # play/watch speed multipliers
     arc_agent_steps_per_second: float = 4.0  # how fast an agent acts on a turn-based game, at speed 1
     auto_restart_after: float = 1.5  # seconds an agent's finished episode stays on screen
     message_seconds: float = 6.0  # how long an info message stays in the status bar
+    error_min_seconds: float = 5.0  # an error stays at least this long (then a key dismisses it)
 
 
 @dataclass

@@ -17,8 +17,8 @@ class HeaderInfo:
     controller: str | None = None  # "human" / "agent: scripted"; None when nobody plays
     step: int | None = None
     score: str | None = None  # "score 12 · lives 3" or "level 2/3"
-    recording: bool = False
-    episodes: int = 0  # episodes saved in this session
+    recording: bool | None = None  # None: the mode does not record (no indicator)
+    episodes: int = 0  # episodes saved in this app session
     extra: str | None = None  # "paused", "speed 2x", ...
 
 
@@ -51,8 +51,10 @@ def draw_header(
         x = draw_text(surface, part, (x, y), fonts.normal, color).right + 8
         if i < len(parts) - 1:
             x = draw_text(surface, "·", (x, y), fonts.normal, theme.dim).right + 8
+    if info.recording is None:
+        return parts
     # The recording indicator sits at the right edge, where the eye finds it.
-    label = f"REC  ep {info.episodes}" if info.recording else f"not recording  ep {info.episodes}"
+    label = f"REC · {info.episodes} saved" if info.recording else f"not recording · {info.episodes} saved"
     image = fonts.normal.render(label, True, theme.record if info.recording else theme.dim)
     right = rect.right - 10 - image.get_width()
     if info.recording:

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 import pygame
 
 from aria_desktop.app.config import Theme
-from aria_desktop.app.text import Fonts, draw_text
+from aria_desktop.app.text import Fonts, draw_text, wrap
 
 
 class Section:
-    title: str = ""
+    title: str
 
     def height(self, fonts: Fonts, width: int) -> int:
         raise NotImplementedError
@@ -26,16 +26,21 @@ class Section:
 
 @dataclass
 class TextSection(Section):
+    """A title and lines of text (wrapped to the panel's width)."""
+
     title: str
     lines: list[str] = field(default_factory=list)
 
+    def _wrapped(self, fonts: Fonts, width: int) -> list[str]:
+        return [part for line in self.lines for part in (wrap(line, fonts.small, width - 4) or [""])]
+
     def height(self, fonts: Fonts, width: int) -> int:
-        return fonts.normal.get_height() + 4 + len(self.lines) * (fonts.small.get_height() + 2)
+        return fonts.normal.get_height() + 4 + len(self._wrapped(fonts, width)) * (fonts.small.get_height() + 2)
 
     def draw(self, surface, rect, fonts, theme) -> None:
         draw_text(surface, self.title, rect.topleft, fonts.normal, theme.accent, rect.width)
         y = rect.y + fonts.normal.get_height() + 4
-        for line in self.lines:
+        for line in self._wrapped(fonts, rect.width):
             draw_text(surface, line, (rect.x + 4, y), fonts.small, theme.text, rect.width - 4)
             y += fonts.small.get_height() + 2
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from aria_desktop.games.game import Game, Step
+from aria_desktop.games.game import Game, GameKind, Step
 
 APP_VERSION = "0.1.0"
 
@@ -63,6 +63,7 @@ class RecordingSession:
                 env_config=game.config(),
                 seed=seed,
                 app_version=APP_VERSION,
+                action_names=action_names(game),
             )
             self._writer.reset_frame(frame, info)
         except Exception as e:  # noqa: BLE001 - any writer failure must leave play running
@@ -109,6 +110,13 @@ class RecordingSession:
     def _fail(self, sentence: str) -> None:
         self.error = sentence
         self.enabled = False
+
+
+def action_names(game: Game) -> list[str]:
+    """Names indexed by the recorded action value (ARC: RESET, ACTION1..ACTION7 whatever is available now)."""
+    if game.kind is GameKind.ATARI:
+        return [a.name for a in sorted(game.actions, key=lambda a: a.index)]
+    return ["RESET"] + [f"ACTION{i}" for i in range(1, 8)]
 
 
 def _why(e: Exception) -> str:

@@ -24,10 +24,18 @@ def register(cls: type["Mode"]) -> type["Mode"]:
     return cls
 
 
+def modes_in_order() -> list[type["Mode"]]:
+    return sorted(MODES.values(), key=lambda m: m.order)
+
+
 class Mode:
     name = "mode"  # the registry key, and what `aria play --mode` accepts
     title = "MODE"  # shown in the header
     has_panel = False  # whether the side panel is shown next to the main area
+    hotkey: int | None = None  # the key that switches to this mode from anywhere (F2, F3, ...)
+    launcher_key: int | None = None  # the key that opens it from the launcher, with the selected game
+    launcher_label: str | None = None  # its button in the launcher (None: no button)
+    order = 100  # position among the launcher's buttons and in the help
 
     def __init__(self, app: "App") -> None:
         self.app = app

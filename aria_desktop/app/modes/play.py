@@ -20,7 +20,6 @@ from aria_desktop.app.modes.base import Mode, register
 from aria_desktop.app.panel import Section, TextSection
 from aria_desktop.app.recording import RecordingSession
 from aria_desktop.app.render import draw_frame, frame_size, window_to_grid
-from aria_desktop.app.text import draw_text
 from aria_desktop.errors import AriaError
 from aria_desktop.games.catalog import open_game
 from aria_desktop.games.game import Game, GameKind, Step
@@ -39,6 +38,10 @@ class PlayMode(Mode):
     name = "play"
     title = "PLAY"
     has_panel = True
+    hotkey = pygame.K_F3
+    launcher_key = pygame.K_RETURN
+    launcher_label = "Play & record  [Enter]"
+    order = 10
     start_controller = HUMAN
 
     def __init__(self, app, game: str | None = None, agent: str | None = None) -> None:
@@ -80,6 +83,7 @@ class PlayMode(Mode):
         self.anim_clock = 0.0
         self.step_clock = 0.0
         self.steps = 0
+        self.steps_by = [0, 0]  # steps taken by the person, by the agent
         self.total_reward = 0.0
         self.done = False
         self.done_clock = 0.0
@@ -93,6 +97,7 @@ class PlayMode(Mode):
         path = self.recording.finish(outcome)
         self._show_recording_error()
         if path is not None:
+            self.app.saved.append(path)
             self.app.show_message(f"Episode {self.recording.episodes} saved to {path}")
 
     def _show_recording_error(self) -> None:
@@ -105,9 +110,8 @@ class PlayMode(Mode):
         if self.agent is None:
             try:
                 self.agent = make_agent(self.agent_name, self.game, self.app.config.seed)
-            except (AriaError, ImportError) as e:
-                reason = str(e) if isinstance(e, AriaError) else f"the {self.agent_name} agent is not installed"
-                self.app.show_message(f"{reason}; using the random agent instead.")
+            except (AriaError, ImportError):  # no such agent for this game (or not installed)
+                self.app.show_message(f"There is no {self.agent_name} agent for {self.game.title}, so the random agent plays.")
                 self.agent_name = "random"
                 self.agent = make_agent("random", self.game, self.app.config.seed)
             self.agent.reset(self.game)
@@ -118,6 +122,7 @@ class PlayMode(Mode):
         self.recording.add(action, xy, step, controller)
         self._show_recording_error()
         self.steps += 1
+        self.steps_by[controller] += 1
         self.total_reward += step.reward
         self.last_action = self.game.action(action).name if action in self.keymap.action_ids else str(action)
         if xy is not None:
@@ -134,7 +139,15 @@ class PlayMode(Mode):
         return step
 
     def _agent_step(self) -> None:
-        choice = self._ensure_agent().act(self.game)
+        try:
+            choice = self._ensure_agent().act(self.game)
+        except Exception as e:  # noqa: BLE001 - a failing agent hands control to the person
+            first = (str(e).strip().splitlines() or [""])[0]
+            self.controller = HUMAN
+            self.app.show_error(
+                f"The {self.agent_name} agent failed ({type(e).__name__}: {first}); you have control now, Tab hands it back."
+            )
+            return
         self._act(choice.action, choice.xy, AGENT)
 
     def _human_realtime_step(self) -> None:
@@ -287,6 +300,7 @@ class PlayMode(Mode):
     def draw(self, surface: pygame.Surface, area: pygame.Rect) -> None:
         self.frame_rect = draw_frame(surface, self.shown, area)
         fonts, theme = self.app.fonts, self.app.config.theme
+        self._draw_hover(surface)
         banner = None
         if self.done:
             what = "You won" if self.outcome == "WIN" else "Game over" if self.outcome == "GAME_OVER" else "Episode over"
@@ -300,6 +314,17 @@ class PlayMode(Mode):
             box = image.get_rect(center=self.frame_rect.center).inflate(24, 14)
             surface.fill(theme.header, box)
             surface.blit(image, image.get_rect(center=box.center))
+
+    def _draw_hover(self, surface: pygame.Surface) -> None:
+        """In click games, outline the grid cell a click would hit."""
+        if self.controller != HUMAN or self.keymap.click_action is None or not pygame.mouse.get_focused():
+            return
+        cell = window_to_grid(pygame.mouse.get_pos(), self.frame_rect, frame_size(self.shown))
+        if cell is None:
+            return
+        s = self.frame_rect.width // frame_size(self.shown)[0]
+        box = pygame.Rect(self.frame_rect.x + cell[0] * s, self.frame_rect.y + cell[1] * s, s, s)
+        pygame.draw.rect(surface, self.app.config.theme.accent, box.inflate(2, 2), 1)
 
     def controller_label(self) -> str:
         return "human" if self.controller == HUMAN else f"agent: {self.agent_name}"
@@ -320,7 +345,7 @@ class PlayMode(Mode):
             step=self.steps,
             score=score,
             recording=self.recording.active,
-            episodes=self.recording.episodes,
+            episodes=len(self.app.saved),
             extra=" · ".join(extra) or None,
         )
 
@@ -329,12 +354,13 @@ class PlayMode(Mode):
         facts = [
             f"{self.controller_label()} is playing; Tab hands control to {other}",
             f"episode {self.episodes_started} · seed {self.seed} · step {self.steps}",
+            f"steps by you {self.steps_by[HUMAN]} · by the agent {self.steps_by[AGENT]}",
             f"reward {self.total_reward:g} · last action {self.last_action or '-'}",
             f"speed {self.speed:g}x" + (" · paused" if self.paused else ""),
         ]
         rec = self.recording
         if rec.active:
-            recording = [f"recording to {self.app.config.out_dir}", f"{rec.episodes} episodes saved this session"]
+            recording = [f"recording to {self.app.config.out_dir}", f"{len(self.app.saved)} episodes saved this session"]
         else:
             recording = ["not recording" + ("" if self.app.config.record else " (switched off)")]
         if rec.saved:

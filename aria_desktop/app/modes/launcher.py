@@ -1,0 +1,195 @@
+"""The launcher: pick a game and a mode; the recordings folder is shown and can be changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pygame
+
+from aria_desktop.agents import AGENT_NAMES
+from aria_desktop.app.header import HeaderInfo
+from aria_desktop.app.modes.base import Mode, modes_in_order, register
+from aria_desktop.app.text import draw_text, wrap
+from aria_desktop.errors import AriaError
+from aria_desktop.games.catalog import GameEntry, list_games
+
+
+
+@register
+class LauncherMode(Mode):
+    name = "launcher"
+    title = "LAUNCHER"
+    hotkey = pygame.K_F2
+    order = 0
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        self.games: list[GameEntry] = self._scan()
+        ids = [g.id for g in self.games]
+        self.selected = ids.index(app.config.game) if app.config.game in ids else 0
+        self.editing: str | None = None  # the recordings folder being typed, while editing
+        self.row_rects: list[pygame.Rect] = []
+        self.button_rects: list[tuple[pygame.Rect, str]] = []
+
+    def _scan(self) -> list[GameEntry]:
+        """The games, scanned once per environments folder in a session (loading each game takes time)."""
+        key = ("launcher.games", str(self.app.config.env_dir))
+        if key not in self.app.cache:
+            self.app.cache[key] = self._list_games()
+        return self.app.cache[key]
+
+    def _list_games(self) -> list[GameEntry]:
+        try:
+            return list_games(self.app.config.env_dir)
+        except AriaError as e:  # a missing environments folder: still offer Breakout and the built-ins
+            self.app.show_error(str(e))
+            self.app.config.env_dir = None
+            return list_games(None)
+
+    @property
+    def entry(self) -> GameEntry:
+        return self.games[self.selected]
+
+    def launch(self, mode: str) -> None:
+        entry = self.entry
+        if entry.error and mode != "replay":
+            self.app.show_error(entry.error)
+            return
+        self.app.config.game = entry.id
+        self.app.switch(mode)
+
+    # -- input ---------------------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        if self.editing is not None:
+            return self._edit(event)
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            for i, rect in enumerate(self.row_rects):
+                if rect.collidepoint(event.pos):
+                    self.selected = i
+                    return True
+            for rect, mode in self.button_rects:
+                if rect.collidepoint(event.pos):
+                    self.launch(mode)
+                    return True
+            return False
+        if event.type != pygame.KEYDOWN:
+            return False
+        key = event.key
+        if key in (pygame.K_UP, pygame.K_DOWN):
+            self.selected = (self.selected + (1 if key == pygame.K_DOWN else -1)) % len(self.games)
+            return True
+        for mode in modes_in_order():
+            if mode.launcher_key is not None and key == mode.launcher_key:
+                self.launch(mode.name)
+                return True
+        cfg = self.app.config
+        if key == pygame.K_a:
+            cfg.agent = AGENT_NAMES[(AGENT_NAMES.index(cfg.agent) + 1) % len(AGENT_NAMES)] if cfg.agent in AGENT_NAMES else AGENT_NAMES[0]
+            return True
+        if key == pygame.K_c:
+            cfg.record = not cfg.record
+            return True
+        if key == pygame.K_o:
+            self.editing = str(cfg.out_dir)
+            pygame.key.start_text_input()
+            return True
+        return False
+
+    def _edit(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.TEXTINPUT:
+            self.editing += event.text
+        elif event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_BACKSPACE:
+                self.editing = self.editing[:-1]
+            elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                if self.editing.strip():
+                    self.app.config.out_dir = Path(self.editing.strip()).expanduser()
+                    self.app.show_message(f"Recordings go to {self.app.config.out_dir}")
+                self.editing = None
+                pygame.key.stop_text_input()
+            elif event.key == pygame.K_ESCAPE:
+                self.editing = None
+                pygame.key.stop_text_input()
+        return True  # while typing, every key belongs to the text field
+
+    # -- drawing -------------------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface, area: pygame.Rect) -> None:
+        fonts, theme = self.app.fonts, self.app.config.theme
+        x, y = area.x + 16, area.y + 10
+        draw_text(surface, "Choose a game", (x, y), fonts.big, theme.text)
+        y += fonts.big.get_height() + 8
+        list_width = min(460, area.width // 2)
+        row_h = fonts.normal.get_height() + 8
+        self.row_rects = []
+        for i, g in enumerate(self.games):
+            rect = pygame.Rect(x, y, list_width, row_h)
+            if i == self.selected:
+                surface.fill(theme.header, rect)
+                pygame.draw.rect(surface, theme.accent, rect, 1)
+            color = theme.dim if g.error else theme.text
+            draw_text(surface, f"{g.title}", (x + 8, y + 4), fonts.normal, color, list_width - 130)
+            draw_text(surface, f"{g.id} · {g.kind.value}", (x + list_width - 120, y + 6), fonts.small, theme.dim, 116)
+            self.row_rects.append(rect)
+            y += row_h + 2
+        self._draw_details(surface, pygame.Rect(x + list_width + 30, area.y + 10 + fonts.big.get_height() + 8,
+                                                area.right - x - list_width - 40, area.height))
+
+    def _draw_details(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        fonts, theme, cfg = self.app.fonts, self.app.config.theme, self.app.config
+        g = self.entry
+        x, y = rect.x, rect.y
+        draw_text(surface, g.title, (x, y), fonts.normal, theme.accent, rect.width)
+        y += fonts.normal.get_height() + 4
+        facts = [f"id {g.id} · {g.kind.value} · version {g.version}"]
+        if g.levels:
+            facts.append(f"{g.levels} levels")
+        facts.append("actions: " + (", ".join(g.actions) or "-"))
+        for line in facts:
+            for part in wrap(line, fonts.small, rect.width):
+                draw_text(surface, part, (x, y), fonts.small, theme.text, rect.width)
+                y += fonts.small.get_height() + 2
+        if g.error:
+            for part in wrap(g.error, fonts.small, rect.width):
+                draw_text(surface, part, (x, y), fonts.small, theme.record, rect.width)
+                y += fonts.small.get_height() + 2
+        y += 14
+        self.button_rects = []
+        for mode in modes_in_order():
+            if mode.launcher_label is None:
+                continue
+            label = mode.launcher_label
+            button = pygame.Rect(x, y, min(rect.width, 280), fonts.normal.get_height() + 12)
+            surface.fill(theme.header, button)
+            pygame.draw.rect(surface, theme.accent, button, 1)
+            draw_text(surface, label, (button.x + 10, button.y + 6), fonts.normal, theme.text, button.width - 20)
+            self.button_rects.append((button, mode.name))
+            y = button.bottom + 8
+        y += 10
+        folder = self.editing + "|" if self.editing is not None else str(cfg.out_dir)
+        settings = [
+            (f"Agent for watch / take-over: {cfg.agent}   [A] to change", theme.text),
+            (f"Recording: {'on' if cfg.record else 'off'}   [C] to switch", theme.text if cfg.record else theme.dim),
+            (f"Recordings folder: {folder}   " + ("[Enter] to keep, [Esc] to cancel" if self.editing is not None else "[O] to change"),
+             theme.accent if self.editing is not None else theme.text),
+            (f"Environments folder: {cfg.env_dir or '(none: built-in games only)'}", theme.dim),
+        ]
+        for line, color in settings:
+            for part in wrap(line, fonts.small, rect.width):
+                draw_text(surface, part, (x, y), fonts.small, color, rect.width)
+                y += fonts.small.get_height() + 3
+
+    def header(self) -> HeaderInfo:
+        return HeaderInfo(self.title, self.entry.title if self.games else "-")
+
+    def help_lines(self) -> list[tuple[str, str]]:
+        return [
+            ("Up / Down, click", "choose a game"),
+            ("Enter / W / Y", "play & record / watch an agent / replay recordings"),
+            ("A", "change the agent"),
+            ("C", "recording on / off"),
+            ("O", "change the recordings folder"),
+        ]
+
+    def close(self) -> None:
+        if self.editing is not None:
+            pygame.key.stop_text_input()

@@ -1,0 +1,58 @@
+"""`aria play GAME ...` and plain `aria`: open the desktop app in a mode, or on the launcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from aria_desktop.errors import AriaError, friendly_errors
+
+APP_MODES = ("play", "watch", "replay")
+
+
+@friendly_errors
+def launch_app(
+    mode: str = "launcher",
+    game: str | None = None,
+    agent: str = "scripted",
+    record: bool = True,
+    out_dir: Path = Path("recordings"),
+    env_dir: Path | None = None,
+    seed: int = 0,
+) -> list[Path]:
+    """Open the window (on the launcher unless a mode is given) and run until the person quits.
+    Returns the episodes saved. Problems before the window opens are one sentence and exit status 2."""
+    from aria_desktop.app import App, AppConfig
+    from aria_desktop.games.catalog import environments_dir
+
+    config = AppConfig(out_dir=Path(out_dir), env_dir=environments_dir(env_dir), record=record, agent=agent, seed=seed)
+    params: dict = {}
+    if mode == "replay" and game and Path(game).exists():  # `aria play FILE_OR_FOLDER --mode replay`
+        params["path"] = Path(game)
+        if Path(game).is_file():
+            config.game = Path(game).parent.name  # recordings live in <out>/<game>/
+    elif game:
+        config.game = game
+    app = App(config, mode, **params)
+    app.run()
+    if app.saved:
+        print(f"Saved {len(app.saved)} episode(s) to {config.out_dir}: {', '.join(p.name for p in app.saved)}")
+    return app.saved
+
+
+@friendly_errors
+def play_command(
+    game: Annotated[str, typer.Argument(help="Game id (see `aria games`); for --mode replay also a recording file or folder.")],
+    mode: Annotated[str, typer.Option("--mode", help="play (you play, recorded), watch (an agent plays; Tab takes over) or replay.")] = "play",
+    agent: Annotated[str, typer.Option("--agent", help="Agent for watch and take-over: random or scripted.")] = "scripted",
+    no_record: Annotated[bool, typer.Option("--no-record", help="Do not record episodes.")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = Path("recordings"),
+    env_dir: Annotated[Optional[Path], typer.Option("--env-dir", help="Folder of ARC-AGI-3 environment files (default: $ENVIRONMENTS_DIR).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the first episode (the next ones count up).")] = 0,
+) -> None:
+    """Open the app straight into a mode: play and record, watch an agent (Tab takes over), or replay."""
+    if mode not in APP_MODES:
+        raise AriaError(f"Unknown mode '{mode}'; choose one of: {', '.join(APP_MODES)}.")
+    launch_app(mode, game, agent, not no_record, out, env_dir, seed)

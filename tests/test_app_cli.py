@@ -1,0 +1,48 @@
+"""`aria play` as typer sees it: bad options get one sentence and a non-zero exit."""
+
+from __future__ import annotations
+
+import typer
+from typer.testing import CliRunner
+
+from aria_desktop.app_cli import play_command
+
+
+def _cli() -> typer.Typer:
+    app = typer.Typer()
+    app.command("play")(play_command)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps "play" a named subcommand
+        pass
+
+    return app
+
+
+def test_unknown_mode_is_one_sentence():
+    result = CliRunner().invoke(_cli(), ["play", "breakout", "--mode", "dance"])
+    assert result.exit_code == 2
+    assert "Error: Unknown mode 'dance'; choose one of: play, watch, replay." in result.output
+
+
+def test_missing_environments_folder_is_one_sentence(tmp_path):
+    result = CliRunner().invoke(_cli(), ["play", "ls20", "--env-dir", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "Error: Environments folder" in result.output and "does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_help_lists_the_options():
+    result = CliRunner().invoke(_cli(), ["play", "--help"])
+    assert result.exit_code == 0
+    for option in ("--mode", "--agent", "--no-record", "--out", "--env-dir"):
+        assert option in result.output
+
+
+def test_bench_app_prints_both_columns(capsys):
+    from aria_desktop.bench_app import bench_app
+
+    figures = bench_app(frames=6, blocks=1)
+    out = capsys.readouterr().out
+    assert "recording off" in out and "recording on" in out and "median" in out and "p95" in out
+    assert figures["on_median_ms"] > 0 and figures["off_median_ms"] > 0
+    assert "no episode was saved" not in out  # the recording run really recorded

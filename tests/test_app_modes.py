@@ -1,0 +1,146 @@
+"""Switching modes inside one session, the launcher, screenshots, pause / speed / single step."""
+
+from __future__ import annotations
+
+import pygame
+
+from test_app_helpers import click, key, make_app, make_env_dir, tap, ticks
+
+
+def test_modes_switch_by_key_without_restart(tmp_path):
+    app = make_app(tmp_path, "launcher", env_dir=make_env_dir(tmp_path), record=False, agent="random")
+    ticks(app, 1)
+    assert app.mode.name == "launcher" and app.last_header[0] == "LAUNCHER"
+    ids = [g.id for g in app.mode.games]
+    assert ids[0] == "breakout" and "tg01" in ids
+    # Choose tg01 with the arrow keys and play it.
+    for _ in range(ids.index("tg01")):
+        tap(pygame.K_DOWN)
+    tap(pygame.K_RETURN)
+    ticks(app, 1)
+    assert app.mode.name == "play" and app.mode.game.id == "tg01"
+    assert app.last_header[:3] == ["PLAY", "TG01", "human"]
+    tap(pygame.K_F4)
+    ticks(app, 1)
+    assert app.mode.name == "watch" and app.last_header[2] == "agent: random"
+    tap(pygame.K_F5)
+    ticks(app, 1)
+    assert app.mode.name == "replay"
+    tap(pygame.K_F2)
+    ticks(app, 1)
+    assert app.mode.name == "launcher" and app.mode.entry.id == "tg01"  # the launcher remembers the game
+    app.close()
+
+
+def test_launcher_buttons_and_settings(tmp_path):
+    app = make_app(tmp_path, "launcher", record=True)
+    ticks(app, 1)
+    tap(pygame.K_c)
+    tap(pygame.K_a)
+    ticks(app, 1)
+    assert app.config.record is False and app.config.agent == "random"
+    # Change the recordings folder by typing.
+    tap(pygame.K_o)
+    ticks(app, 1)
+    for _ in range(len(str(app.config.out_dir))):
+        tap(pygame.K_BACKSPACE)
+    pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text=str(tmp_path / "elsewhere")))
+    tap(pygame.K_RETURN)
+    ticks(app, 1)
+    assert app.config.out_dir == tmp_path / "elsewhere"
+    # Click the "Watch" button.
+    watch = next(rect for rect, mode in app.mode.button_rects if mode == "watch")
+    click(watch.center)
+    ticks(app, 1)
+    assert app.mode.name == "watch" and app.mode.game.id == "breakout"
+    app.close()
+
+
+def test_f12_saves_a_screenshot(tmp_path):
+    app = make_app(tmp_path, "launcher")
+    ticks(app, 1)
+    tap(pygame.K_F12)
+    ticks(app, 1)
+    shots = list((tmp_path / "shots").glob("*.png"))
+    assert len(shots) == 1
+    image = pygame.image.load(str(shots[0]))
+    assert image.get_size() == app.screen.get_size()
+    app.close()
+
+
+def test_pause_single_step_and_speed_in_watch(tmp_path):
+    app = make_app(tmp_path, "watch", game="breakout", agent="random", record=False)
+    ticks(app, 2)
+    assert app.mode.steps == 2  # one step per frame at fixed_dt = 1/15 s
+    report = next(sec for sec in app.mode.panel() if sec.title == "Agent: random")
+    assert report.lines == app.mode.agent.report() and report.lines[0].startswith("random choice")
+    tap(pygame.K_p)
+    ticks(app, 3)
+    assert app.mode.steps == 2 and "paused" in app.last_header
+    tap(pygame.K_n)
+    ticks(app, 2)
+    assert app.mode.steps == 3
+    tap(pygame.K_p)
+    tap(pygame.K_EQUALS)  # 2x: two steps per frame
+    ticks(app, 2)
+    assert app.mode.steps == 7 and "speed 2x" in app.last_header
+    tap(pygame.K_MINUS)
+    tap(pygame.K_MINUS)  # 0.5x: one step every two frames
+    ticks(app, 4)
+    assert app.mode.steps == 9
+    app.close()
+
+
+def test_arc_animation_frames_play_at_the_game_rate(tmp_path):
+    # tg01 plays at 10 frames per second; each move animates over two frames.
+    app = make_app(tmp_path, "play", fixed_dt=0.05, game="tg01", env_dir=make_env_dir(tmp_path), record=False)
+    ticks(app, 1)
+    tap(pygame.K_RIGHT)
+    tap(pygame.K_RIGHT)  # queued while the first move animates
+    ticks(app, 1)
+    row = app.mode.shown[0]
+    assert app.mode.steps == 1 and row[2] == 9 and row[6] != 9  # first animation frame: moved by 2
+    ticks(app, 1)  # 0.05 s < 0.1 s: still the first frame
+    assert app.mode.shown[0][6] != 9
+    ticks(app, 1)  # 0.1 s: the second frame (moved by 4), then the queued move starts
+    row = app.mode.shown[0]
+    assert row[6] == 9 and row[2] != 9
+    ticks(app, 1)
+    assert app.mode.steps == 2
+    app.close()
+
+
+def test_escape_quits(tmp_path):
+    app = make_app(tmp_path, "launcher")
+    ticks(app, 1)
+    key(pygame.K_ESCAPE)
+    assert app.tick() is False and not app.running
+
+
+def test_background_work_adds_a_bar_and_a_curve_to_the_panel_in_any_mode(tmp_path):
+    import numpy as np
+
+    from aria_desktop.app.panel import BarSection, CurveSection
+
+    app = make_app(tmp_path, "launcher")
+    ticks(app, 1)
+    assert app.layout()[2] is None  # the launcher has no panel of its own
+    app.panel_sources.append(lambda: [BarSection("Training", 0.5, "step 50 of 100"),
+                                      CurveSection("loss", [3.0, 2.0, 1.5, 1.2, 1.0])])
+    ticks(app, 1)
+    panel = app.layout()[2]
+    assert panel is not None
+    pixels = pygame.surfarray.array3d(app.screen.subsurface(panel)).reshape(-1, 3)
+    accent = np.all(pixels == app.config.theme.accent, axis=1).sum()
+    assert accent > 0.5 * (panel.width - 24) * 10  # the half-filled bar
+    curve = np.all(pixels == app.config.theme.text, axis=1).sum()
+    assert curve > 50  # the loss line (and the captions)
+    app.close()
+
+
+def test_watching_a_game_without_a_scripted_agent_falls_back_to_random(tmp_path):
+    app = make_app(tmp_path, "watch", game="tg01", env_dir=make_env_dir(tmp_path), agent="scripted")
+    ticks(app, 1)
+    assert app.mode.agent_name == "random" and app.last_header[2] == "agent: random"
+    assert "no scripted agent for TG01" in app.message
+    app.close()
