@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from aria_desktop.app_cli import launch_app, play_command
+from aria_desktop.bench_record import bench_record_command
 from aria_desktop.errors import friendly_errors
+from aria_desktop.recordings_cli import record_command, recordings_app
 
 app = typer.Typer(
     help="ARIA Desktop: record, train, watch and dream world models on ARC-AGI-3 games and Atari Breakout.",
@@ -20,6 +22,9 @@ app = typer.Typer(
 bench_cli = typer.Typer(help="Benchmarks: print speed figures measured side by side in one run.")
 app.add_typer(bench_cli, name="bench")
 app.command("play")(play_command)
+app.command("record")(record_command)
+app.add_typer(recordings_app, name="recordings")
+bench_cli.command("record")(bench_record_command)
 
 
 @app.callback(invoke_without_command=True)

@@ -1,0 +1,175 @@
+"""`aria bench record`: the per-step cost of play with recording on and off, side by side in one run.
+
+Two copies of the game play the same actions from the same seed; each step is timed on both, one
+of them also handing the step to an EpisodeWriter (whose flusher thread compresses and writes in the
+background, so its cost shows up here too). Steps alternate between the copies so that machine noise
+hits both columns alike.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from aria_desktop.errors import AriaError
+
+DEFAULT_ARC_GAME = "maze"  # a built-in game: always available offline
+
+
+@dataclass
+class BenchResult:
+    game: str
+    off_ms: list[float] = field(default_factory=list)
+    on_ms: list[float] = field(default_factory=list)
+    close_ms: list[float] = field(default_factory=list)
+    frames: int = 0
+    bytes_written: int = 0
+    episodes: int = 0
+    sample: np.ndarray | None = None  # recorded frames, for the compression comparison
+
+    def stats(self, values: list[float]) -> tuple[float, float, float]:
+        a = np.asarray(values)
+        return float(np.median(a)), float(np.percentile(a, 95)), float(a.mean())
+
+
+def bench_game(game_id: str, steps: int, seed: int = 0, env_dir: Path | None = None) -> BenchResult:
+    from recorder import EpisodeWriter
+
+    from aria_desktop.agents import make_agent
+    from aria_desktop.games.catalog import open_game
+
+    plain = open_game(game_id, env_dir, seed=seed)
+    recorded = open_game(game_id, env_dir, seed=seed)
+    agent = make_agent("random", plain, seed=seed)
+    result = BenchResult(plain.id)
+    with tempfile.TemporaryDirectory(prefix="aria-bench-record-") as tmp:
+
+        def start(episode_seed: int) -> EpisodeWriter:
+            plain.reset(episode_seed)
+            frame = recorded.reset(episode_seed)
+            agent.reset(plain)
+            w = EpisodeWriter.create(Path(tmp), game=recorded.id, frame_kind=recorded.frame_kind.value,
+                                     game_version=recorded.version, env_config=recorded.config(),
+                                     seed=episode_seed, app_version="bench")
+            w.reset_frame(frame, recorded.info)
+            return w
+
+        writer = start(seed)
+        for _ in range(steps):
+            choice = agent.act(plain)
+            t0 = time.perf_counter()
+            plain.step(choice.action, choice.xy)
+            t1 = time.perf_counter()
+            step = recorded.step(choice.action, choice.xy)
+            writer.add_step(choice.action, choice.xy, step.frames, step.reward, step.terminated, step.truncated,
+                            step.info, controller=1)
+            t2 = time.perf_counter()
+            result.off_ms.append((t1 - t0) * 1e3)
+            result.on_ms.append((t2 - t1) * 1e3)
+            result.frames += len(step.frames)
+            if step.terminated or step.truncated:
+                t3 = time.perf_counter()
+                path = writer.close(outcome="END")
+                result.bytes_written += path.stat().st_size
+                if result.sample is None:
+                    result.sample = _sample_frames(path)
+                result.close_ms.append((time.perf_counter() - t3) * 1e3)
+                result.episodes += 1
+                writer = start(seed + result.episodes)
+        t3 = time.perf_counter()
+        path = writer.close(outcome="BENCH")
+        result.bytes_written += path.stat().st_size
+        if result.sample is None:
+            result.sample = _sample_frames(path)
+        result.close_ms.append((time.perf_counter() - t3) * 1e3)
+        result.episodes += 1
+    plain.close()
+    recorded.close()
+    return result
+
+
+def _sample_frames(path: Path, limit: int = 300) -> np.ndarray:
+    from recorder import open_episode
+
+    with open_episode(path) as ep:
+        return ep.observations[:limit]
+
+
+# Filters compared on the recorded frames; chunk = frames per HDF5 chunk.
+COMPRESSIONS = [(None, None), ("lzf", None), ("gzip", 1), ("gzip", 4), ("gzip", 6), ("gzip", 9)]
+
+
+def compression_table(frames: np.ndarray, chunk: int) -> list[str]:
+    """Size and write speed of each filter on real frames (appended 30 at a time, like the flusher)."""
+    import h5py
+
+    lines = [f"  compression on {len(frames)} recorded frames of {frames.shape[1:]}, {chunk} frame(s) per chunk:"]
+    with tempfile.TemporaryDirectory(prefix="aria-bench-compress-") as tmp:
+        for name, level in COMPRESSIONS:
+            path = Path(tmp) / f"{name}-{level}.h5"
+            with h5py.File(path, "w") as f:
+                ds = f.create_dataset("o", (0, *frames.shape[1:]), np.uint8, maxshape=(None, *frames.shape[1:]),
+                                      chunks=(chunk, *frames.shape[1:]), compression=name, compression_opts=level)
+                t0 = time.perf_counter()
+                for i in range(0, len(frames), 30):
+                    block = frames[i : i + 30]
+                    ds.resize(ds.shape[0] + len(block), axis=0)
+                    ds[-len(block) :] = block
+                    f.flush()
+                seconds = time.perf_counter() - t0
+            size = path.stat().st_size
+            label = f"{name or 'none'}{'-' + str(level) if level is not None else ''}"
+            lines.append(
+                f"    {label:8} {frames.nbytes / size:7.1f}x smaller, {size / len(frames) / 1024:7.2f} KB/frame, "
+                f"{seconds / len(frames) * 1e6:7.1f} us/frame to write"
+            )
+    return lines
+
+
+def report(result: BenchResult) -> list[str]:
+    off_med, off_p95, off_mean = result.stats(result.off_ms)
+    on_med, on_p95, on_mean = result.stats(result.on_ms)
+    close_med = float(np.median(result.close_ms)) if result.close_ms else 0.0
+    n = len(result.on_ms)
+    return [
+        f"{result.game}: {n} steps, {result.frames} frames, {result.episodes} episode(s)",
+        f"  {'':14}{'median':>10}{'p95':>10}{'mean':>10}   (ms per step)",
+        f"  {'recording off':14}{off_med:10.3f}{off_p95:10.3f}{off_mean:10.3f}",
+        f"  {'recording on':14}{on_med:10.3f}{on_p95:10.3f}{on_mean:10.3f}",
+        f"  {'added':14}{on_med - off_med:10.3f}{on_p95 - off_p95:10.3f}{on_mean - off_mean:10.3f}"
+        f"   ratio on/off at the median {on_med / off_med if off_med else float('nan'):.2f}x",
+        f"  episode close (last flush, fsync, rename): median {close_med:.1f} ms; file size {result.bytes_written / max(1, n) / 1024:.2f} KB per step",
+        f"  verdict: recording adds {on_med - off_med:.3f} ms per step at the median "
+        f"({'under' if on_med - off_med < 1.0 else 'OVER'} the 1 ms budget)",
+    ]
+
+
+def bench_record(
+    steps: int = 2000, game: str = DEFAULT_ARC_GAME, env_dir: Path | None = None, compare_compression: bool = True
+) -> list[BenchResult]:
+    """Print recording on/off per-step costs for Breakout and an ARC-style game (`game`); returns the figures."""
+    games = ["breakout"] if game.lower() == "breakout" else ["breakout", game]
+    results: list[BenchResult] = []
+    for game_id in games:
+        try:
+            result = bench_game(game_id, steps, env_dir=env_dir)
+        except AriaError as e:
+            print(f"{game_id}: skipped ({e})")
+            continue
+        results.append(result)
+        print("\n".join(report(result)), flush=True)
+        if compare_compression and result.sample is not None and len(result.sample):
+            from recorder.format import STORAGE
+
+            kind = "rgb" if result.sample.ndim == 4 else "grid"
+            print("\n".join(compression_table(result.sample, STORAGE[kind].chunk_frames)), flush=True)
+    return results
+
+
+def bench_record_command(steps: int = 2000, game: str = DEFAULT_ARC_GAME) -> None:
+    """Per-step cost of play with recording on and off (Breakout and an ARC-style game), side by side."""
+    bench_record(steps, game)

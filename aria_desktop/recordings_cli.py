@@ -1,0 +1,395 @@
+"""`aria record` and `aria recordings ...`: make, list, inspect, verify, recover, import and export episodes.
+
+The lead wires these into cli.py: `app.add_typer(recordings_app, name="recordings")` and
+`app.command("record")(record_command)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, fields
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from aria_desktop.errors import AriaError, friendly_errors
+
+APP_VERSION = "0.1.0"
+DEFAULT_OUT = Path("recordings")
+
+recordings_app = typer.Typer(
+    help="Recorded episodes: list, show, verify (--replay), recover, import ARC-AGI-3 JSONL, export to Minari.",
+    no_args_is_help=True,
+)
+
+EnvDir = Annotated[
+    Optional[Path],
+    typer.Option("--env-dir", help="ARC-AGI-3 environments folder (<game>/<version>/metadata.json); default $ENVIRONMENTS_DIR."),
+]
+
+
+def app_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("aria-desktop")
+    except Exception:  # noqa: BLE001 - a source checkout without metadata
+        return APP_VERSION
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+# -- aria record ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordConfig:
+    """One batch of agent-played episodes (`aria record`)."""
+
+    game: str
+    agent: str = "random"
+    episodes: int = 1
+    out: Path = DEFAULT_OUT
+    seed: int = 0  # episode k is reset with seed + k
+    max_steps: int = 2000  # an episode still running after this many steps is truncated
+    env_dir: Path | None = None
+    jobs: int = 1  # worker processes: several environments at once for long batches
+
+
+def action_names(game: Any) -> list[str]:
+    """Names indexed by recorded action value (the same convention as the app's recordings)."""
+    from aria_desktop.games.game import GameKind
+
+    if game.kind is GameKind.ATARI:
+        return [a.name for a in sorted(game.actions, key=lambda a: a.index)]
+    return ["RESET"] + [f"ACTION{i}" for i in range(1, 8)]
+
+
+def record_one(game: Any, cfg: RecordConfig, k: int, on_step: Callable[[], None] | None = None) -> Path:
+    """Play and record episode k (seed cfg.seed + k; the agent is seeded the same, so --jobs changes nothing)."""
+    from recorder import EpisodeWriter
+
+    from aria_desktop.agents import make_agent
+
+    seed = cfg.seed + k
+    frame = game.reset(seed)
+    agent = make_agent(cfg.agent, game, seed=seed)
+    agent.reset(game)
+    writer = EpisodeWriter.create(
+        cfg.out, game=game.id, frame_kind=game.frame_kind.value, game_version=game.version,
+        env_config=game.config(), seed=seed, app_version=app_version(), action_names=action_names(game),
+    )
+    try:
+        writer.reset_frame(frame, game.info)
+        outcome = "TRUNCATED"
+        for t in range(cfg.max_steps):
+            choice = agent.act(game)
+            step = game.step(choice.action, choice.xy)
+            truncated = step.truncated or t == cfg.max_steps - 1
+            writer.add_step(choice.action, choice.xy, step.frames, step.reward, step.terminated, truncated,
+                            step.info, controller=1)
+            if on_step:
+                on_step()
+            if step.terminated:
+                outcome = str(step.info.get("state") or "TERMINATED")
+                break
+            if step.truncated:
+                break
+        return writer.close(outcome=outcome)
+    except BaseException:
+        if writer.steps:  # keep what was played (marked incomplete); an empty episode is dropped
+            writer.close(outcome="INTERRUPTED", complete=False)
+        else:
+            writer.discard()
+        raise
+
+
+def _record_in_worker(cfg: RecordConfig, k: int) -> Path:
+    """One episode in a worker process (each worker opens the game once)."""
+    from aria_desktop.games.catalog import open_game
+
+    global _WORKER_GAME
+    if _WORKER_GAME is None:
+        _WORKER_GAME = open_game(cfg.game, cfg.env_dir, seed=cfg.seed)
+    return record_one(_WORKER_GAME, cfg, k)
+
+
+_WORKER_GAME: Any = None
+
+
+def record_episodes(cfg: RecordConfig, progress: Progress | None = None) -> list[Path]:
+    """Play cfg.episodes episodes with the agent, one HDF5 file each (in cfg.jobs processes); returns the files."""
+    from aria_desktop.games.catalog import open_game
+
+    episodes_task = progress.add_task("episodes", total=cfg.episodes) if progress else None
+    if cfg.jobs > 1 and cfg.episodes > 1:
+        open_game(cfg.game, cfg.env_dir, seed=cfg.seed).close()  # an unknown game fails here, in one sentence
+        saved: list[Path] = []
+        # spawn, not fork: the parent runs rich's refresh thread, and forked threads are unsafe.
+        with ProcessPoolExecutor(min(cfg.jobs, cfg.episodes), mp_context=get_context("spawn")) as pool:
+            for future in as_completed([pool.submit(_record_in_worker, cfg, k) for k in range(cfg.episodes)]):
+                saved.append(future.result())
+                if progress:
+                    progress.advance(episodes_task)
+        return sorted(saved)
+    game = open_game(cfg.game, cfg.env_dir, seed=cfg.seed)
+    steps_task = progress.add_task("steps", total=cfg.max_steps) if progress else None
+    saved = []
+    try:
+        for k in range(cfg.episodes):
+            if progress:
+                progress.reset(steps_task, total=cfg.max_steps, description=f"episode {k + 1} (seed {cfg.seed + k})")
+            saved.append(record_one(game, cfg, k, (lambda: progress.advance(steps_task)) if progress else None))
+            if progress:
+                progress.advance(episodes_task)
+    finally:
+        game.close()
+    return saved
+
+
+@friendly_errors
+def record_command(
+    game: Annotated[str, typer.Argument(help="Game id (see `aria games`).")],
+    agent: Annotated[str, typer.Option("--agent", help="random, or scripted (Breakout tracker / built-in solver).")] = "random",
+    episodes: Annotated[int, typer.Option("--episodes", min=1, help="Episodes to record.")] = 1,
+    headless: Annotated[bool, typer.Option("--headless", help="Record without a window (required for now).")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = DEFAULT_OUT,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the first episode (episode k uses seed + k).")] = 0,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Truncate an episode after this many steps.")] = 2000,
+    env_dir: EnvDir = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Record this many episodes at once, in separate processes.")] = 1,
+) -> None:
+    """Record episodes played by an agent into HDF5 files, with a progress bar."""
+    if not headless:
+        raise AriaError(
+            "`aria record` runs without a window only for now: add --headless (to watch while recording, use "
+            "`aria play GAME --mode watch`)."
+        )
+    cfg = RecordConfig(game, agent, episodes, out, seed, max_steps, env_dir, jobs)
+    console = Console()
+    columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        saved = record_episodes(cfg, progress)
+    from recorder import open_episode
+
+    steps = 0
+    for path in saved:
+        with open_episode(path) as ep:
+            steps += ep.steps
+    where = saved[0].parent if saved else out
+    console.print(f"Recorded {len(saved)} episode(s), {steps} steps, into {where}.", soft_wrap=True)
+
+
+# -- aria recordings list / show -----------------------------------------------------------------------
+@recordings_app.command("list")
+@friendly_errors
+def list_command(
+    folder: Annotated[Path, typer.Argument(help="Recordings folder (searched recursively).")] = DEFAULT_OUT,
+) -> None:
+    """A table of the episodes in a folder; unreadable files are named below it with what to do."""
+    from recorder import RecordingProblem, iter_episodes
+
+    table = Table(title=f"Recordings in {folder}")
+    for column in ("file", "game", "steps", "outcome", "controllers", "size", "date"):
+        table.add_column(column, justify="right" if column in ("steps", "size") else "left")
+    problems: list[str] = []
+    rows = 0
+    for item in iter_episodes(folder):
+        if isinstance(item, RecordingProblem):
+            problems.append(str(item))
+            continue
+        outcome = item.outcome + ("" if item.complete else " (incomplete)")
+        table.add_row(item.path.name, item.game, str(item.steps), outcome, item.controller_mix, _size(item.size_bytes), item.date)
+        rows += 1
+    console = Console()
+    if rows:
+        console.print(table)
+    for problem in problems:
+        console.print(f"[yellow]Skipped:[/yellow] {problem}", soft_wrap=True)
+    if not folder.exists():
+        raise typer.Exit(2)
+
+
+@recordings_app.command("show")
+@friendly_errors
+def show_command(file: Annotated[Path, typer.Argument(help="An episode file (.h5).")]) -> None:
+    """Everything about one episode: attributes, datasets, infos and a short summary."""
+    from recorder import open_episode
+
+    console = Console()
+    with open_episode(file) as ep:
+        attrs = Table(title=f"{file}", show_header=False)
+        attrs.add_column("attribute")
+        attrs.add_column("value")
+        for key, value in sorted(ep.attrs.items()):
+            attrs.add_row(key, str(value))
+        console.print(attrs)
+        datasets = Table(title="datasets")
+        for column in ("name", "shape", "dtype", "compression"):
+            datasets.add_column(column)
+        ep._file.visititems(lambda name, obj: datasets.add_row(name, str(obj.shape), str(obj.dtype), str(obj.compression))
+                            if hasattr(obj, "shape") else None)
+        console.print(datasets)
+        s = ep.summary()
+        animation = int(ep._file["step_frames"].shape[0])
+        console.print(
+            f"{s.steps} steps, total reward {s.total_reward:g}, outcome {s.outcome or '-'}"
+            f"{'' if s.complete else ' (incomplete)'}, {s.controller_mix}, {animation} extra animation frames, "
+            f"{_size(s.size_bytes)}."
+        )
+
+
+# -- aria recordings verify ----------------------------------------------------------------------------
+def _replay_game(ep: Any, env_dir: Path | None) -> Any:
+    """The recorded game, opened with the recorded seed and configuration."""
+    from aria_desktop.games.catalog import open_game
+
+    config = ep.env_config
+    if ep.game == "breakout":
+        from aria_desktop.games.breakout import BreakoutConfig, BreakoutGame
+
+        known = {f.name for f in fields(BreakoutConfig)}
+        game = BreakoutGame(BreakoutConfig(**{k: v for k, v in config.items() if k in known}))
+        return game
+    recorded_dir = config.get("environments_dir")
+    if env_dir is None and recorded_dir and Path(recorded_dir).is_dir():
+        env_dir = Path(recorded_dir)
+    game_id = config.get("game_id") or ep.game
+    try:
+        return open_game(game_id, env_dir, seed=ep.seed or 0)
+    except AriaError:
+        return open_game(ep.game, env_dir, seed=ep.seed or 0)
+
+
+def replay_episode(path: Path, env_dir: Path | None = None) -> list[str]:
+    """Re-run the episode in its game and compare every frame; returns problem sentences (empty = exact)."""
+    from recorder import open_episode, replay
+
+    with open_episode(path) as ep:
+        if ep.seed is None:
+            return [f"{path} has no recorded seed (an imported recording), so it cannot be replayed."]
+        game = _replay_game(ep, env_dir)
+        try:
+            if game.version != ep.game_version:
+                note = f" (recorded with {ep.game} {ep.game_version}, replaying {game.version})"
+            else:
+                note = ""
+            problems = replay(ep, lambda seed: game.reset(seed), lambda a, xy: game.step(a, xy).frames)
+            return [p + note for p in problems] if note else problems
+        finally:
+            game.close()
+
+
+@recordings_app.command("verify")
+@friendly_errors
+def verify_command(
+    target: Annotated[Path, typer.Argument(help="An episode file or a folder of them.")],
+    replay: Annotated[bool, typer.Option("--replay", help="Also re-run each game from its seed and actions and compare every frame.")] = False,
+    env_dir: EnvDir = None,
+) -> None:
+    """Check episodes: structure, and with --replay that the game reproduces every recorded frame."""
+    from recorder import RecordingProblem, iter_episodes, verify_structure
+
+    console = Console()
+    paths: list[Path] = []
+    bad = 0
+    for item in iter_episodes(target):
+        if isinstance(item, RecordingProblem):
+            console.print(f"[red]FAIL[/red] {item}", soft_wrap=True)
+            bad += 1
+        else:
+            paths.append(item.path)
+    for path in paths:
+        report = verify_structure(path)
+        problems = list(report.problems)
+        if replay and not problems and report.seed is None:
+            report.notes.append(f"{path.name} has no recorded seed (an imported recording): replay skipped.")
+        elif replay and not problems:
+            try:
+                problems += replay_episode(path, env_dir)
+            except AriaError as e:
+                problems.append(f"{path} cannot be replayed: {e}")
+        if problems:
+            bad += 1
+            for problem in problems:
+                console.print(f"[red]FAIL[/red] {problem}", soft_wrap=True)
+        else:
+            how = "structure and every frame replayed" if replay and report.seed is not None else "structure"
+            console.print(f"[green]OK[/green]   {path} ({report.steps} steps; {how})", soft_wrap=True)
+        for note in report.notes:
+            console.print(f"       note: {note}", soft_wrap=True)
+    console.print(f"{len(paths)} episode(s) checked, {bad} with problems.")
+    if bad:
+        raise typer.Exit(1)
+
+
+# -- aria recordings recover / import-arc / export-minari -----------------------------------------------
+@recordings_app.command("recover")
+@friendly_errors
+def recover_command(
+    target: Annotated[Path, typer.Argument(help="A recordings folder (or one .h5.part file).")] = DEFAULT_OUT,
+) -> None:
+    """Turn interrupted recordings (*.h5.part) into readable episodes marked incomplete."""
+    from recorder import recover
+
+    done, problems = recover(target)
+    console = Console()
+    for item in done:
+        console.print(f"Recovered {item.path} ({item.steps} steps, marked incomplete).", soft_wrap=True)
+    for problem in problems:
+        console.print(f"[yellow]Not recovered:[/yellow] {problem}", soft_wrap=True)
+    if not done and not problems:
+        console.print(f"No interrupted recordings (*.h5.part) in {target}: nothing to do.")
+    if problems:
+        raise typer.Exit(1)
+
+
+@recordings_app.command("import-arc")
+@friendly_errors
+def import_arc_command(
+    files: Annotated[list[Path], typer.Argument(help="ARC-AGI-3 toolkit recordings (.jsonl).")],
+    out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = DEFAULT_OUT,
+    agent: Annotated[bool, typer.Option("--agent", help="Mark the steps as played by an agent (default: human).")] = False,
+) -> None:
+    """Convert ARC-AGI-3 toolkit JSONL recordings into episodes, one per play-through."""
+    from recorder import import_arc_jsonl
+
+    result = import_arc_jsonl(files, out, app_version(), controller=1 if agent else 0)
+    console = Console()
+    for path in result.episodes:
+        console.print(f"Imported {path}", soft_wrap=True)
+    for note in result.notes:
+        console.print(f"note: {note}", soft_wrap=True)
+    for problem in result.problems:
+        console.print(f"[yellow]Skipped:[/yellow] {problem}", soft_wrap=True)
+    console.print(f"{len(result.episodes)} episode(s) imported, {len(result.problems)} problem(s).")
+    if not result.episodes:
+        raise typer.Exit(1)
+
+
+@recordings_app.command("export-minari")
+@friendly_errors
+def export_minari_command(
+    folder: Annotated[Path, typer.Argument(help="Recordings folder (one game, or pick one with --game).")],
+    dataset_id: Annotated[str, typer.Option("--dataset-id", help="Minari id, (namespace/)name-v<number>, e.g. aria/breakout-v0.")],
+    game: Annotated[Optional[str], typer.Option("--game", help="Export only this game's episodes.")] = None,
+    datasets_path: Annotated[Optional[Path], typer.Option("--datasets-path", help="Minari's datasets folder (default $MINARI_DATASETS_PATH, else ~/.minari/datasets).")] = None,
+) -> None:
+    """Write the episodes as a Minari dataset (raw frames) that `minari.load_dataset(ID)` opens."""
+    from recorder import export_minari
+
+    result = export_minari(folder, dataset_id, datasets_path, game)
+    console = Console()
+    for problem in result.skipped:
+        console.print(f"[yellow]Skipped:[/yellow] {problem}", soft_wrap=True)
+    console.print(f"Exported {result.episodes} episode(s), {result.steps} steps, as Minari dataset '{dataset_id}' in {result.data_path}.", soft_wrap=True)
