@@ -12,8 +12,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 
 from aria_desktop.errors import AriaError
 
@@ -170,6 +172,9 @@ def bench_record(
     return results
 
 
-def bench_record_command(steps: int = 2000, game: str = DEFAULT_ARC_GAME) -> None:
+def bench_record_command(
+    steps: Annotated[int, typer.Option(min=100, help="Steps timed in each condition.")] = 2000,
+    game: Annotated[str, typer.Option(help="The ARC-style game measured beside Breakout.")] = DEFAULT_ARC_GAME,
+) -> None:
     """Per-step cost of play with recording on and off (Breakout and an ARC-style game), side by side."""
     bench_record(steps, game)

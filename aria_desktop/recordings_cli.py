@@ -162,7 +162,7 @@ def record_command(
     game: Annotated[str, typer.Argument(help="Game id (see `aria games`).")],
     agent: Annotated[str, typer.Option("--agent", help="random, or scripted (Breakout tracker / built-in solver).")] = "random",
     episodes: Annotated[int, typer.Option("--episodes", min=1, help="Episodes to record.")] = 1,
-    headless: Annotated[bool, typer.Option("--headless", help="Record without a window (required for now).")] = False,
+    headless: Annotated[bool, typer.Option("--headless", help="Record without a window; without it the app opens in watch mode, recording (Tab takes over).")] = False,
     out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = DEFAULT_OUT,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the first episode (episode k uses seed + k).")] = 0,
     max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Truncate an episode after this many steps.")] = 2000,
@@ -170,11 +170,11 @@ def record_command(
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Record this many episodes at once, in separate processes.")] = 1,
 ) -> None:
     """Record episodes played by an agent into HDF5 files, with a progress bar."""
-    if not headless:
-        raise AriaError(
-            "`aria record` runs without a window only for now: add --headless (to watch while recording, use "
-            "`aria play GAME --mode watch`)."
-        )
+    if not headless:  # watch the agent record in the window; episodes go on until the person quits
+        from aria_desktop.app_cli import launch_app
+
+        launch_app("watch", game, agent, True, out, env_dir, seed)
+        return
     cfg = RecordConfig(game, agent, episodes, out, seed, max_steps, env_dir, jobs)
     console = Console()
     columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

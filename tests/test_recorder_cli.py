@@ -33,11 +33,12 @@ def _run(cli: typer.Typer, *args: str):
     return runner.invoke(cli, [str(a) for a in args], env={"COLUMNS": "200"})
 
 
-def test_record_needs_headless_for_now(cli, tmp_path: Path) -> None:
-    result = _run(cli, "record", "breakout", "--out", tmp_path)
-    assert result.exit_code == 2
-    assert "--headless" in result.output and "Traceback" not in result.output
-    assert not tmp_path.joinpath("breakout").exists()
+def test_record_without_headless_opens_the_app_watching_and_recording(cli, tmp_path: Path, monkeypatch) -> None:
+    calls = []
+    monkeypatch.setattr("aria_desktop.app_cli.launch_app", lambda *args: calls.append(args))
+    result = _run(cli, "record", "breakout", "--agent", "scripted", "--out", tmp_path, "--seed", "4")
+    assert result.exit_code == 0, result.output
+    assert calls == [("watch", "breakout", "scripted", True, tmp_path, None, 4)]
 
 
 def test_record_list_show_verify(cli, tmp_path: Path) -> None:
