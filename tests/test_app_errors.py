@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pygame
-
 from test_app_helpers import BROKEN_GAME, make_app, make_env_dir, tap, ticks
 
 
@@ -59,8 +58,9 @@ def test_a_crashing_agent_does_not_take_the_window_down(tmp_path):
 def test_a_full_disk_stops_recording_keeps_the_episode_so_far_and_play_goes_on(tmp_path):
     import errno
 
-    from recorder import open_episode
     from test_app_helpers import recordings
+
+    from recorder import open_episode
 
     app = make_app(tmp_path, "play", game="breakout")
     ticks(app, 4)

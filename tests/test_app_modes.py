@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pygame
-
 from test_app_helpers import click, key, make_app, make_env_dir, tap, ticks
 
 

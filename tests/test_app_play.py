@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pygame
-
 from test_app_helpers import click, key, make_app, make_env_dir, recordings, tap, ticks
 
 from aria_desktop.games.breakout import BreakoutGame

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pygame
-
 from test_app_helpers import click, key, make_app, make_env_dir, recordings, tap, ticks
 
 from aria_desktop.app.render import frame_to_rgb

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pygame
-
 from test_app_helpers import key, make_app, make_env_dir, recordings, tap, ticks
 
 from aria_desktop.games.breakout import BreakoutGame

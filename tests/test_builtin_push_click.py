@@ -1,48 +1,25 @@
-"""The built-in games push (keyboard, crates), lamp and tile (click): loaded through the toolkit, solved level
-by level, animated, resettable, and each one's own rules checked on real frames, clicks included."""
+"""The built-in games push (keyboard, crates), lamp and tile (click): each one's own rules checked on real
+frames, clicks included. What every built-in game owes is in test_builtin_games.py."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-
 import numpy as np
-import pytest
 from arcengine import GameState
+from builtin_support import (
+    CLICK,
+    DOWN,
+    LEFT,
+    RIGHT,
+    UNDO,
+    UP,
+    open_builtin,
+    plans,
+    replay,
+)
 
-from aria_desktop.agents import make_agent
-from aria_desktop.agents.solver import PlannedStep, solve_game
 from aria_desktop.games.arc import ArcGame
-from aria_desktop.games.catalog import open_game
-from aria_desktop.games.game import GameKind
 
-GAMES = {  # id -> (kind tag, action names)
-    "push": ("keyboard", ["RESET", "ACTION1", "ACTION2", "ACTION3", "ACTION4", "ACTION7"]),
-    "lamp": ("click", ["RESET", "ACTION6"]),
-    "tile": ("click", ["RESET", "ACTION6"]),
-}
-UP, DOWN, LEFT, RIGHT, CLICK, UNDO = 1, 2, 3, 4, 6, 7
 LAMP_ON, CRATE_HOME, FLASH_WHITE, PIP_LEFT = 11, 14, 0, 12
-
-
-def _open(game_id: str) -> ArcGame:
-    game = open_game(game_id)
-    assert isinstance(game, ArcGame)
-    return game
-
-
-def _metadata(game: ArcGame) -> dict:
-    return json.loads((game.meta.local_dir / "metadata.json").read_text())
-
-
-@cache
-def _plans(game_id: str) -> tuple[tuple[PlannedStep, ...], ...]:
-    """The solver's plan for every level (solved once per test session)."""
-    return tuple(tuple(plan) for plan in solve_game(_open(game_id)))
-
-
-def _replay(game: ArcGame, plan) -> list[list[np.ndarray]]:
-    return [game.step(step.choice.action, step.choice.xy).frames for step in plan]
 
 
 def _sprite(game: ArcGame, name: str):
@@ -79,102 +56,6 @@ def _assert_click_changes_nothing(game: ArcGame, xy: tuple[int, int]) -> None:
     assert step.reward == 0 and not step.terminated
 
 
-# -- every game ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("game_id", GAMES)
-def test_loads_as_a_builtin_game_with_its_metadata(game_id: str) -> None:
-    kind, actions = GAMES[game_id]
-    game = _open(game_id)
-    meta = _metadata(game)
-    assert game.kind is GameKind.BUILTIN
-    assert [a.name for a in game.actions] == actions
-    assert meta["game_id"] == f"{game_id}-v1" and meta["class_name"] == game_id.capitalize()
-    assert kind in meta["tags"]
-    assert game.levels == len(meta["baseline_actions"]) == len(game.engine._levels) >= 3
-    assert game.frame.shape == (64, 64) and game.frame.dtype == np.uint8 and int(game.frame.max()) <= 15
-    assert game.info["levels_completed"] == 0 and game.info["state"] == GameState.NOT_FINISHED.value
-
-
-@pytest.mark.parametrize("game_id", GAMES)
-def test_solver_wins_every_level_in_the_baseline_number_of_actions(game_id: str) -> None:
-    plans = _plans(game_id)
-    baseline = _metadata(_open(game_id))["baseline_actions"]
-    assert [len(plan) for plan in plans] == baseline
-    assert all(n > 0 for n in baseline)
-    assert baseline[-1] > baseline[0], "the last level should take more actions than the first"
-
-
-@pytest.mark.parametrize("game_id", GAMES)
-def test_replaying_the_plans_wins_with_valid_animated_frames(game_id: str) -> None:
-    game = _open(game_id)
-    first = game.frame.copy()
-    counts: list[int] = []
-    for level, plan in enumerate(_plans(game_id)):
-        assert game.info["levels_completed"] == level
-        for frames in _replay(game, plan):
-            counts.append(len(frames))
-            for frame in frames:
-                assert frame.shape == (64, 64) and frame.dtype == np.uint8 and int(frame.max()) <= 15
-    assert game.info["state"] == GameState.WIN.value
-    assert game.info["levels_completed"] == game.levels
-    assert max(counts) >= 4, "no step animated over several frames"
-    assert min(counts) >= 2, "every move of the plans should animate"
-    # RESET after the win starts the game over.
-    np.testing.assert_array_equal(game.step(0).frame, first)
-    assert game.info["levels_completed"] == 0
-
-
-@pytest.mark.parametrize("game_id", GAMES)
-def test_reset_restores_the_level_start(game_id: str) -> None:
-    game = _open(game_id)
-    plans = _plans(game_id)
-    start = game.frame.copy()
-    _replay(game, plans[0][:1])
-    assert not np.array_equal(game.frame, start)
-    np.testing.assert_array_equal(game.step(0).frame, start)
-    # On a later level RESET restarts that level, not the game.
-    _replay(game, plans[0])
-    level2 = game.frame.copy()
-    _replay(game, plans[1][:-1])  # all but the winning move
-    assert not np.array_equal(game.frame, level2)
-    np.testing.assert_array_equal(game.step(0).frame, level2)
-    assert game.info["levels_completed"] == 1
-    _replay(game, plans[1])  # the level plays again exactly as the first time
-    assert game.info["levels_completed"] == 2
-
-
-@pytest.mark.parametrize("game_id", GAMES)
-def test_snapshots_are_independent_of_later_play(game_id: str) -> None:
-    """The games' copies (the solver's search states) share the levels not being played:
-    playing on after a snapshot must not leak into it."""
-    game = _open(game_id)
-    plans = _plans(game_id)
-    snapshot = game.snapshot()
-    _replay(game, plans[0])
-    level2 = game.frame.copy()
-    _replay(game, plans[1][:-1])  # all but the winning move
-    game.restore(snapshot)
-    _replay(game, plans[0])
-    np.testing.assert_array_equal(game.frame, level2)
-    _replay(game, plans[1])
-    assert game.info["levels_completed"] == 2
-
-
-@pytest.mark.parametrize("game_id", GAMES)
-def test_scripted_agent_wins_the_game(game_id: str) -> None:
-    game = _open(game_id)
-    agent = make_agent("scripted", game)
-    agent.reset(game)
-    budget = sum(_metadata(game)["baseline_actions"]) + 5
-    for _ in range(budget):
-        choice = agent.act(game)
-        if game.step(choice.action, choice.xy).terminated:
-            break
-    assert game.info["state"] == GameState.WIN.value
-    assert game.info["levels_completed"] == game.levels
-
-
 # -- push ------------------------------------------------------------------------------------------------
 # Level 1:  #######
 #           #o....#    the mover (@) starts under the crate ($); the target (o) is at the top left
@@ -185,7 +66,7 @@ def test_scripted_agent_wins_the_game(game_id: str) -> None:
 
 
 def test_push_walls_and_crates_block() -> None:
-    game = _open("push")
+    game = open_builtin("push")
     walk = game.step(DOWN)
     assert len(walk.frames) == 2  # a step slides over two frames
     assert not np.array_equal(walk.frames[0], walk.frames[1])
@@ -206,9 +87,9 @@ def test_push_walls_and_crates_block() -> None:
 def test_push_a_crate_cannot_push_another_crate() -> None:
     """Level 3:  #..o..#  with two crates side by side above the mover: walk round to the right of
                  #.$$..#  them and push left; the second crate stops the first."""
-    game = _open("push")
-    plans = _plans("push")
-    _replay(game, plans[0] + plans[1])
+    game = open_builtin("push")
+    solution = plans("push")
+    replay(game, solution[0] + solution[1])
     for move in (DOWN, RIGHT, RIGHT, UP, UP, LEFT):
         game.step(move)
     mover = _sprite(game, "mover")
@@ -220,7 +101,7 @@ def test_push_a_crate_cannot_push_another_crate() -> None:
 
 
 def test_push_undo_steps_back_through_the_level() -> None:
-    game = _open("push")
+    game = open_builtin("push")
     start = game.frame.copy()
     np.testing.assert_array_equal(game.step(UNDO).frame, start)  # nothing to undo yet
     frames = [start]
@@ -234,9 +115,9 @@ def test_push_undo_steps_back_through_the_level() -> None:
 
 
 def test_push_winning_push_shows_the_crate_home_then_flashes() -> None:
-    game = _open("push")
-    plan = _plans("push")[0]
-    _replay(game, plan[:-1])
+    game = open_builtin("push")
+    plan = plans("push")[0]
+    replay(game, plan[:-1])
     last = game.step(plan[-1].choice.action)
     assert last.reward == 1 and game.info["levels_completed"] == 1
     home, flash, next_level = last.frames[-3], last.frames[-2], last.frames[-1]
@@ -258,8 +139,8 @@ def _lamps_lit(game: ArcGame, frame: np.ndarray | None = None) -> list[bool]:
 
 
 def test_lamp_clicking_a_switch_flips_its_lamps_one_after_another() -> None:
-    game = _open("lamp")
-    _replay(game, _plans("lamp")[0])  # level 2: lamps '.x...', switch 1 wired to 'xxx..'
+    game = open_builtin("lamp")
+    replay(game, plans("lamp")[0])  # level 2: lamps '.x...', switch 1 wired to 'xxx..'
     switch = _sprite(game, "switch1")
     rect = _display_rect(game, switch)
     xy = _centre(rect)
@@ -279,8 +160,8 @@ def test_lamp_clicking_a_switch_flips_its_lamps_one_after_another() -> None:
 
 
 def test_lamp_clicks_off_the_switches_change_nothing() -> None:
-    game = _open("lamp")
-    _replay(game, _plans("lamp")[0])
+    game = open_builtin("lamp")
+    replay(game, plans("lamp")[0])
     _assert_click_changes_nothing(game, (63, 63))  # the letterbox
     _assert_click_changes_nothing(game, _centre(_display_rect(game, _sprite(game, "lamp0"))))  # lamps are not buttons
     x0, y0, x1, y1 = _display_rect(game, _sprite(game, "switch0"))
@@ -306,8 +187,8 @@ def _pips_left(game: ArcGame) -> int:
 
 
 def test_tile_click_at_a_tile_centre_cycles_it_and_its_neighbours() -> None:
-    game = _open("tile")
-    _replay(game, _plans("tile")[0])  # level 2: a 3x3 board in two colours
+    game = open_builtin("tile")
+    replay(game, plans("tile")[0])  # level 2: a 3x3 board in two colours
     before = np.array(_tile_colours(game))
     pips = _pips_left(game)
     xy = _centre(_display_rect(game, _sprite(game, "tile0_1")))
@@ -323,7 +204,7 @@ def test_tile_click_at_a_tile_centre_cycles_it_and_its_neighbours() -> None:
 
 
 def test_tile_clicks_off_the_tiles_change_nothing() -> None:
-    game = _open("tile")
+    game = open_builtin("tile")
     _assert_click_changes_nothing(game, (0, 0))  # the letterbox
     x0, y0, x1, y1 = _display_rect(game, _sprite(game, "tile0_0"))
     _assert_click_changes_nothing(game, (x1, (y0 + y1) // 2))  # the gap between two tiles
@@ -333,7 +214,7 @@ def test_tile_clicks_off_the_tiles_change_nothing() -> None:
 
 
 def test_tile_running_out_of_clicks_is_game_over_until_reset() -> None:
-    game = _open("tile")
+    game = open_builtin("tile")
     start = game.frame.copy()
     xy = _centre(_display_rect(game, _sprite(game, "tile0_0")))
     for left in (3, 2, 1):  # clicking one tile over and over never makes the pattern
@@ -347,5 +228,5 @@ def test_tile_running_out_of_clicks_is_game_over_until_reset() -> None:
     np.testing.assert_array_equal(game.frame, ended)
     np.testing.assert_array_equal(game.step(0).frame, start)  # RESET gives the level back, pips and all
     assert game.info["state"] == GameState.NOT_FINISHED.value and _pips_left(game) == 4
-    _replay(game, _plans("tile")[0])
+    replay(game, plans("tile")[0])
     assert game.info["levels_completed"] == 1

@@ -14,7 +14,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_recorder_support import record_episode, write_tiny_game  # noqa: E402
 
 from aria_desktop.games.catalog import open_game  # noqa: E402
-from recorder import FORMAT_VERSION, EpisodeWriter, RecordingError, iter_episodes, open_episode  # noqa: E402
+from recorder import (  # noqa: E402
+    FORMAT_VERSION,
+    EpisodeWriter,
+    RecordingError,
+    iter_episodes,
+    open_episode,
+)
 from recorder.format import PART_SUFFIX  # noqa: E402
 
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from aria_desktop.agents import make_agent
-from aria_desktop.agents.solver import SolverConfig, candidate_actions, solve_game, solve_level
+from aria_desktop.agents.solver import (
+    SolverConfig,
+    candidate_actions,
+    solve_game,
+    solve_level,
+)
 from aria_desktop.agents.solver_agent import SolverAgent
 from aria_desktop.games.catalog import open_game
 
