@@ -19,13 +19,13 @@ def make_agent(name: str, game: Game, seed: int | None = None) -> Agent:
         return RandomAgent(seed)
     if name == "scripted":
         if game.kind is GameKind.ATARI:
-            from aria_desktop.agents.breakout_agent import BreakoutAgent
+            from aria_desktop.agents.breakout_agent import BreakoutAgent, BreakoutAgentConfig
 
-            return BreakoutAgent()
+            return BreakoutAgent(BreakoutAgentConfig(seed=seed or 0))
         if game.kind is GameKind.BUILTIN:
             from aria_desktop.agents.solver_agent import SolverAgent
 
-            return SolverAgent()
+            return SolverAgent(seed=seed)
         raise AriaError(
             f"Game '{game.id}' has no scripted agent (only Breakout and the built-in games do); use --agent random."
         )
