@@ -13,9 +13,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sys
+
 import numpy as np
-from arc_agi import Arcade, OperationMode
-from arcengine import ARCBaseGame, FrameDataRaw, GameAction, GameState
+
+
+def _import_toolkit() -> None:
+    """Import arc_agi without matplotlib: the toolkit imports it (over a second) only for its own render
+    modes, which ARIA never uses; a later `import matplotlib` elsewhere still works."""
+    blocked = "matplotlib" not in sys.modules
+    if blocked:
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]  # makes `import matplotlib` fail fast
+    try:
+        import arc_agi  # noqa: F401
+    finally:
+        if blocked:
+            del sys.modules["matplotlib"]
+
+
+_import_toolkit()
+from arc_agi import Arcade, OperationMode  # noqa: E402
+from arcengine import ARCBaseGame, FrameDataRaw, GameAction, GameState  # noqa: E402
 
 from aria_desktop.errors import AriaError
 from aria_desktop.games.game import Action, FrameKind, Game, GameKind, Step
