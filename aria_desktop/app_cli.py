@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -49,7 +49,7 @@ def play_command(
     agent: Annotated[str, typer.Option("--agent", help="Agent for watch and take-over: random or scripted.")] = "scripted",
     no_record: Annotated[bool, typer.Option("--no-record", help="Do not record episodes.")] = False,
     out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = Path("recordings"),
-    env_dir: Annotated[Optional[Path], typer.Option("--env-dir", help="Folder of ARC-AGI-3 environment files (default: $ENVIRONMENTS_DIR).")] = None,
+    env_dir: Annotated[Path | None, typer.Option("--env-dir", help="Folder of ARC-AGI-3 environment files (default: $ENVIRONMENTS_DIR).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the first episode (the next ones count up).")] = 0,
 ) -> None:
     """Open the app straight into a mode: play and record, watch an agent (Tab takes over), or replay."""

@@ -39,10 +39,10 @@ class BenchResult:
 
 
 def bench_game(game_id: str, steps: int, seed: int = 0, env_dir: Path | None = None) -> BenchResult:
-    from recorder import EpisodeWriter
-
     from aria_desktop.agents import make_agent
+    from aria_desktop.episodes import start_episode
     from aria_desktop.games.catalog import open_game
+    from recorder import EpisodeWriter
 
     plain = open_game(game_id, env_dir, seed=seed)
     recorded = open_game(game_id, env_dir, seed=seed)
@@ -54,11 +54,7 @@ def bench_game(game_id: str, steps: int, seed: int = 0, env_dir: Path | None = N
             plain.reset(episode_seed)
             frame = recorded.reset(episode_seed)
             agent.reset(plain)
-            w = EpisodeWriter.create(Path(tmp), game=recorded.id, frame_kind=recorded.frame_kind.value,
-                                     game_version=recorded.version, env_config=recorded.config(),
-                                     seed=episode_seed, app_version="bench")
-            w.reset_frame(frame, recorded.info)
-            return w
+            return start_episode(Path(tmp), recorded, episode_seed, frame, recorded.info)
 
         writer = start(seed)
         for _ in range(steps):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -34,7 +34,7 @@ def open_app(ctx: typer.Context) -> None:
         launch_app()
 
 EnvDir = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--env-dir", help="ARC-AGI-3 environments folder (<game>/<version>/metadata.json); default $ENVIRONMENTS_DIR."),
 ]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,7 +23,7 @@ def user_error_types() -> tuple[type[Exception], ...]:
     return (AriaError, RecordingError)
 
 
-def friendly_errors(fn: F) -> F:
+def friendly_errors[F: Callable[..., Any]](fn: F) -> F:
     """For CLI commands: print a user error as one red sentence and exit with status 2."""
 
     @functools.wraps(fn)

@@ -11,16 +11,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, fields
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from aria_desktop.episodes import app_version
 from aria_desktop.errors import AriaError, friendly_errors
 
-APP_VERSION = "0.1.0"
 DEFAULT_OUT = Path("recordings")
 
 recordings_app = typer.Typer(
@@ -29,18 +29,9 @@ recordings_app = typer.Typer(
 )
 
 EnvDir = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--env-dir", help="ARC-AGI-3 environments folder (<game>/<version>/metadata.json); default $ENVIRONMENTS_DIR."),
 ]
-
-
-def app_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("aria-desktop")
-    except Exception:  # noqa: BLE001 - a source checkout without metadata
-        return APP_VERSION
 
 
 def _size(n: int) -> str:
@@ -66,31 +57,17 @@ class RecordConfig:
     jobs: int = 1  # worker processes: several environments at once for long batches
 
 
-def action_names(game: Any) -> list[str]:
-    """Names indexed by recorded action value (the same convention as the app's recordings)."""
-    from aria_desktop.games.game import GameKind
-
-    if game.kind is GameKind.ATARI:
-        return [a.name for a in sorted(game.actions, key=lambda a: a.index)]
-    return ["RESET"] + [f"ACTION{i}" for i in range(1, 8)]
-
-
 def record_one(game: Any, cfg: RecordConfig, k: int, on_step: Callable[[], None] | None = None) -> Path:
     """Play and record episode k (seed cfg.seed + k; the agent is seeded the same, so --jobs changes nothing)."""
-    from recorder import EpisodeWriter
-
     from aria_desktop.agents import make_agent
+    from aria_desktop.episodes import start_episode
 
     seed = cfg.seed + k
     frame = game.reset(seed)
     agent = make_agent(cfg.agent, game, seed=seed)
     agent.reset(game)
-    writer = EpisodeWriter.create(
-        cfg.out, game=game.id, frame_kind=game.frame_kind.value, game_version=game.version,
-        env_config=game.config(), seed=seed, app_version=app_version(), action_names=action_names(game),
-    )
+    writer = start_episode(cfg.out, game, seed, frame, game.info)
     try:
-        writer.reset_frame(frame, game.info)
         outcome = "TRUNCATED"
         for t in range(cfg.max_steps):
             choice = agent.act(game)
@@ -382,8 +359,8 @@ def import_arc_command(
 def export_minari_command(
     folder: Annotated[Path, typer.Argument(help="Recordings folder (one game, or pick one with --game).")],
     dataset_id: Annotated[str, typer.Option("--dataset-id", help="Minari id, (namespace/)name-v<number>, e.g. aria/breakout-v0.")],
-    game: Annotated[Optional[str], typer.Option("--game", help="Export only this game's episodes.")] = None,
-    datasets_path: Annotated[Optional[Path], typer.Option("--datasets-path", help="Minari's datasets folder (default $MINARI_DATASETS_PATH, else ~/.minari/datasets).")] = None,
+    game: Annotated[str | None, typer.Option("--game", help="Export only this game's episodes.")] = None,
+    datasets_path: Annotated[Path | None, typer.Option("--datasets-path", help="Minari's datasets folder (default $MINARI_DATASETS_PATH, else ~/.minari/datasets).")] = None,
 ) -> None:
     """Write the episodes as a Minari dataset (raw frames) that `minari.load_dataset(ID)` opens."""
     from recorder import export_minari

@@ -6,7 +6,7 @@ import errno
 import fcntl
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import h5py
@@ -119,7 +119,7 @@ def recover_file(part: Path) -> Recovered:
             dst.attrs["steps"] = steps
             dst.attrs["complete"] = False
             dst.attrs["outcome"] = INTERRUPTED
-            dst.attrs["recovered"] = datetime.now(timezone.utc).isoformat()
+            dst.attrs["recovered"] = datetime.now(UTC).isoformat()
     fsync_path(tmp)
     os.replace(tmp, final)
     fsync_path(final.parent)

@@ -16,9 +16,10 @@ import re
 import secrets
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import h5py
 import numpy as np
@@ -49,7 +50,7 @@ _SCALAR_DTYPES = {
 
 def episode_name(now: datetime | None = None) -> str:
     """`<timestamp>_<id>`: sorts by time; the random id keeps parallel recorders apart."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return f"{now.strftime('%Y%m%d-%H%M%S')}_{secrets.token_hex(4)}"
 
 
@@ -186,7 +187,7 @@ class EpisodeWriter:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise RecordingError(f"Cannot create the recordings folder {folder} ({e.strerror}); choose another --out.") from e
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         part = folder / f"{episode_name(now)}{PART_SUFFIX}"
         attrs = dict(
             game=game,
@@ -419,7 +420,7 @@ class EpisodeWriter:
             f.attrs["outcome"] = str(outcome)
             f.attrs["complete"] = bool(complete)
             f.attrs["steps"] = self._steps
-            f.attrs["closed"] = datetime.now(timezone.utc).isoformat()
+            f.attrs["closed"] = datetime.now(UTC).isoformat()
         fsync_path(self.path)
         final = self.final_path
         os.replace(self.path, final)

@@ -238,7 +238,7 @@ def test_scripted_agent_takes_over_mid_episode(game):
     agent.reset(game)
     person = make_agent("random", game, 4)
     scores = []
-    for turn in range(3):
+    for _turn in range(3):
         for _ in range(37):  # the person: FIREs, moves the paddle, may lose a ball
             game.step(person.act(game).action)
         before = game.info["score"]

@@ -7,6 +7,7 @@ import pygame
 from aria_desktop.app.config import Theme
 from aria_desktop.app.text import Fonts, draw_text
 
+
 def app_keys() -> list[tuple[str, str]]:
     """The app's own keys, with one line per mode that has a switching key."""
     from aria_desktop.app.modes import modes_in_order

@@ -11,18 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from aria_desktop.games.game import Game, GameKind, Step
-
-APP_VERSION = "0.1.0"
-
-
-def _writer_class():
-    """The recorder's EpisodeWriter, or None when the recorder package cannot be imported."""
-    try:
-        from recorder import EpisodeWriter
-    except ImportError:
-        return None
-    return EpisodeWriter
+from aria_desktop.episodes import start_episode
+from aria_desktop.games.game import Game, Step
 
 
 class RecordingSession:
@@ -50,22 +40,8 @@ class RecordingSession:
         self.finish("ABANDONED")
         if not self.enabled:
             return
-        writer_class = _writer_class()
-        if writer_class is None:
-            self._fail("The recorder package is not available, so this session is not recorded; reinstall ARIA.")
-            return
         try:
-            self._writer = writer_class.create(
-                self.out_dir,
-                game=game.id,
-                frame_kind=game.frame_kind.value,
-                game_version=game.version,
-                env_config=game.config(),
-                seed=seed,
-                app_version=APP_VERSION,
-                action_names=action_names(game),
-            )
-            self._writer.reset_frame(frame, info)
+            self._writer = start_episode(self.out_dir, game, seed, frame, info)
         except Exception as e:  # noqa: BLE001 - any writer failure must leave play running
             self._writer = None
             self._fail(f"Recording could not start in {self.out_dir} ({_why(e)}); recording is off for this session.")
@@ -110,13 +86,6 @@ class RecordingSession:
     def _fail(self, sentence: str) -> None:
         self.error = sentence
         self.enabled = False
-
-
-def action_names(game: Game) -> list[str]:
-    """Names indexed by the recorded action value (ARC: RESET, ACTION1..ACTION7 whatever is available now)."""
-    if game.kind is GameKind.ATARI:
-        return [a.name for a in sorted(game.actions, key=lambda a: a.index)]
-    return ["RESET"] + [f"ACTION{i}" for i in range(1, 8)]
 
 
 def _why(e: Exception) -> str:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import sys
 
 import numpy as np
 
@@ -35,8 +34,8 @@ _import_toolkit()
 from arc_agi import Arcade, OperationMode  # noqa: E402
 from arcengine import ARCBaseGame, FrameDataRaw, GameAction, GameState  # noqa: E402
 
-from aria_desktop.errors import AriaError
-from aria_desktop.games.game import Action, FrameKind, Game, GameKind, Step
+from aria_desktop.errors import AriaError  # noqa: E402
+from aria_desktop.games.game import Action, FrameKind, Game, GameKind, Step  # noqa: E402
 
 BUILTIN_ENVIRONMENTS = Path(__file__).parent / "environment_files"
 

@@ -16,15 +16,15 @@ from aria_desktop.app.panel import Section
 if TYPE_CHECKING:
     from aria_desktop.app.app import App
 
-MODES: dict[str, type["Mode"]] = {}
+MODES: dict[str, type[Mode]] = {}
 
 
-def register(cls: type["Mode"]) -> type["Mode"]:
+def register(cls: type[Mode]) -> type[Mode]:
     MODES[cls.name] = cls
     return cls
 
 
-def modes_in_order() -> list[type["Mode"]]:
+def modes_in_order() -> list[type[Mode]]:
     return sorted(MODES.values(), key=lambda m: m.order)
 
 
@@ -37,7 +37,7 @@ class Mode:
     launcher_label: str | None = None  # its button in the launcher (None: no button)
     order = 100  # position among the launcher's buttons and in the help
 
-    def __init__(self, app: "App") -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
 
     def handle_event(self, event: pygame.event.Event) -> bool:

@@ -14,7 +14,6 @@ from aria_desktop.errors import AriaError
 from aria_desktop.games.catalog import GameEntry, list_games
 
 
-
 @register
 class LauncherMode(Mode):
     name = "launcher"
