@@ -64,3 +64,13 @@ def test_bad_input_is_one_sentence(arc_env_dir, tmp_path, monkeypatch):
         assert result.exit_code == 2, (args, result.output)
         assert expected in result.output
         assert "Traceback" not in result.output
+
+
+def test_plain_aria_opens_the_app_on_its_launcher(monkeypatch):
+    calls = []
+    monkeypatch.setattr("aria_desktop.cli.launch_app", lambda *args, **kwargs: calls.append((args, kwargs)))
+    result = runner.invoke(app, [])
+    assert result.exit_code == 0, result.output
+    assert calls == [((), {})]  # launch_app's defaults: the launcher, recording on, ./recordings
+    runner.invoke(app, ["games", "--help"])
+    assert len(calls) == 1  # a subcommand does not open the window
