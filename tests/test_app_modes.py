@@ -55,6 +55,34 @@ def test_launcher_buttons_and_settings(tmp_path):
     app.close()
 
 
+def _type_folder(app, key_code: int, text: str) -> None:
+    tap(key_code)
+    ticks(app, 1)
+    for _ in range(200):
+        tap(pygame.K_BACKSPACE)
+    pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text=text))
+    tap(pygame.K_RETURN)
+    ticks(app, 1)
+
+
+def test_launcher_changes_the_environments_folder(tmp_path):
+    app = make_app(tmp_path, "launcher", record=False)
+    ticks(app, 1)
+    assert app.config.env_dir is None and all(g.kind.value != "arc" for g in app.mode.games)
+    env_dir = make_env_dir(tmp_path)
+    _type_folder(app, pygame.K_e, str(env_dir))
+    assert app.config.env_dir == env_dir
+    arc = [g for g in app.mode.games if g.kind.value == "arc"]
+    assert arc and "ARC-AGI-3 game(s) found" in app.message
+    # A folder that does not exist: one sentence, and the folder in use stays.
+    _type_folder(app, pygame.K_e, str(tmp_path / "nowhere"))
+    assert app.config.env_dir == env_dir and "does not exist" in app.error
+    # An empty field: back to the built-in games only.
+    _type_folder(app, pygame.K_e, "")
+    assert app.config.env_dir is None and all(g.kind.value != "arc" for g in app.mode.games)
+    app.close()
+
+
 def test_f12_saves_a_screenshot(tmp_path):
     app = make_app(tmp_path, "launcher")
     ticks(app, 1)

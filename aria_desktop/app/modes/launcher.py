@@ -1,4 +1,4 @@
-"""The launcher: pick a game and a mode; the recordings folder is shown and can be changed."""
+"""The launcher: pick a game and a mode; the recordings and environments folders are shown and can be changed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aria_desktop.app.header import HeaderInfo
 from aria_desktop.app.modes.base import Mode, modes_in_order, register
 from aria_desktop.app.text import draw_text, wrap
 from aria_desktop.errors import AriaError
-from aria_desktop.games.catalog import GameEntry, list_games
+from aria_desktop.games.catalog import GameEntry, environments_dir, list_games
 
 
 @register
@@ -26,7 +26,8 @@ class LauncherMode(Mode):
         self.games: list[GameEntry] = self._scan()
         ids = [g.id for g in self.games]
         self.selected = ids.index(app.config.game) if app.config.game in ids else 0
-        self.editing: str | None = None  # the recordings folder being typed, while editing
+        self.editing: str | None = None  # the folder being typed, while editing
+        self.editing_field = "out_dir"  # which folder: "out_dir" (recordings) or "env_dir" (environments)
         self.row_rects: list[pygame.Rect] = []
         self.button_rects: list[tuple[pygame.Rect, str]] = []
 
@@ -88,8 +89,10 @@ class LauncherMode(Mode):
         if key == pygame.K_c:
             cfg.record = not cfg.record
             return True
-        if key == pygame.K_o:
-            self.editing = str(cfg.out_dir)
+        if key in (pygame.K_o, pygame.K_e):
+            self.editing_field = "out_dir" if key == pygame.K_o else "env_dir"
+            current = cfg.out_dir if key == pygame.K_o else cfg.env_dir
+            self.editing = str(current) if current else ""
             pygame.key.start_text_input()
             return True
         return False
@@ -101,15 +104,32 @@ class LauncherMode(Mode):
             if event.key == pygame.K_BACKSPACE:
                 self.editing = self.editing[:-1]
             elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
-                if self.editing.strip():
-                    self.app.config.out_dir = Path(self.editing.strip()).expanduser()
-                    self.app.show_message(f"Recordings go to {self.app.config.out_dir}")
+                self._commit(self.editing.strip())
                 self.editing = None
                 pygame.key.stop_text_input()
             elif event.key == pygame.K_ESCAPE:
                 self.editing = None
                 pygame.key.stop_text_input()
         return True  # while typing, every key belongs to the text field
+
+    def _commit(self, text: str) -> None:
+        cfg = self.app.config
+        if self.editing_field == "out_dir":
+            if text:
+                cfg.out_dir = Path(text).expanduser()
+                self.app.show_message(f"Recordings go to {cfg.out_dir}")
+            return
+        try:  # an empty field means no environments folder: built-in games only
+            cfg.env_dir = environments_dir(text) if text else None
+        except AriaError as e:
+            self.app.show_error(str(e))
+            return
+        chosen = self.entry.id
+        self.games = self._scan()
+        ids = [g.id for g in self.games]
+        self.selected = ids.index(chosen) if chosen in ids else 0
+        arc = sum(g.kind.value == "arc" for g in self.games)
+        self.app.show_message(f"Environments folder {cfg.env_dir or '(none)'}: {arc} ARC-AGI-3 game(s) found")
 
     # -- drawing -------------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface, area: pygame.Rect) -> None:
@@ -164,18 +184,22 @@ class LauncherMode(Mode):
             self.button_rects.append((button, mode.name))
             y = button.bottom + 8
         y += 10
-        folder = self.editing + "|" if self.editing is not None else str(cfg.out_dir)
         settings = [
             (f"Agent for watch / take-over: {cfg.agent}   [A] to change", theme.text),
             (f"Recording: {'on' if cfg.record else 'off'}   [C] to switch", theme.text if cfg.record else theme.dim),
-            (f"Recordings folder: {folder}   " + ("[Enter] to keep, [Esc] to cancel" if self.editing is not None else "[O] to change"),
-             theme.accent if self.editing is not None else theme.text),
-            (f"Environments folder: {cfg.env_dir or '(none: built-in games only)'}", theme.dim),
+            self._folder_line("Recordings folder", "out_dir", str(cfg.out_dir), "O"),
+            self._folder_line("Environments folder", "env_dir", str(cfg.env_dir or "(none: built-in games only)"), "E"),
         ]
         for line, color in settings:
             for part in wrap(line, fonts.small, rect.width):
                 draw_text(surface, part, (x, y), fonts.small, color, rect.width)
                 y += fonts.small.get_height() + 3
+
+    def _folder_line(self, label: str, field: str, value: str, key: str) -> tuple[str, tuple[int, int, int]]:
+        theme = self.app.config.theme
+        if self.editing is not None and self.editing_field == field:
+            return f"{label}: {self.editing}|   [Enter] to keep, [Esc] to cancel", theme.accent
+        return f"{label}: {value}   [{key}] to change", theme.text
 
     def header(self) -> HeaderInfo:
         return HeaderInfo(self.title, self.entry.title if self.games else "-")
@@ -187,6 +211,7 @@ class LauncherMode(Mode):
             ("A", "change the agent"),
             ("C", "recording on / off"),
             ("O", "change the recordings folder"),
+            ("E", "change the ARC-AGI-3 environments folder (empty: built-in games only)"),
         ]
 
     def close(self) -> None:
