@@ -171,3 +171,34 @@ def test_watching_a_game_without_a_scripted_agent_falls_back_to_random(tmp_path)
     assert app.mode.agent_name == "random" and app.last_header[2] == "agent: random"
     assert "no scripted agent for TG01" in app.message
     app.close()
+
+
+def test_a_slow_agent_thinks_without_freezing_the_window(tmp_path):
+    import threading
+    import time
+
+    from aria_desktop.agents import Agent, Choice
+
+    release = threading.Event()
+
+    class SlowAgent(Agent):  # a planner that takes as long as the test says
+        def act(self, game):
+            release.wait(5)
+            return Choice(4)
+
+        def report(self):
+            return ["slow plan"]
+
+    app = make_app(tmp_path, "watch", env_dir=make_env_dir(tmp_path), game="tg01", record=False)
+    app.mode.agent = SlowAgent()
+    start = time.monotonic()
+    ticks(app, 20)  # the agent is stuck thinking: frames go on being drawn
+    assert time.monotonic() - start < 4 and app.mode.steps == 0
+    assert any("thinking..." in line for section in app.mode.panel() for line in getattr(section, "lines", []))
+    release.set()
+    for _ in range(50):
+        ticks(app, 1)
+        if app.mode.steps:
+            break
+    assert app.mode.steps == 1 and app.mode.steps_by == [0, 1]
+    app.close()

@@ -40,6 +40,7 @@ class Pace:
     max_dt: float = 0.25  # the most game time one frame may advance (after a stall)
     speeds: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # play/watch speed multipliers
     arc_agent_steps_per_second: float = 4.0  # how fast an agent acts on a turn-based game, at speed 1
+    agent_wait: float = 0.05  # seconds a frame waits for the agent's choice before drawing on (it keeps thinking)
     auto_restart_after: float = 1.5  # seconds an agent's finished episode stays on screen
     message_seconds: float = 6.0  # how long an info message stays in the status bar
     error_min_seconds: float = 5.0  # an error stays at least this long (then a key dismisses it)

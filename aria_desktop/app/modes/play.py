@@ -9,11 +9,12 @@ recorded step says who acted (controller 0 human, 1 agent).
 from __future__ import annotations
 
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pygame
 
-from aria_desktop.agents import Agent, make_agent
+from aria_desktop.agents import Agent, Choice, make_agent
 from aria_desktop.app.header import HeaderInfo
 from aria_desktop.app.keymap import KeyMap, chord, keymap_for, normalise
 from aria_desktop.app.modes.base import Mode, register
@@ -56,6 +57,10 @@ class PlayMode(Mode):
         self.recording = RecordingSession(cfg.out_dir, cfg.record)
         self.agent: Agent | None = None
         self.agent_name = cfg.agent
+        # Agents think on a worker thread so a long plan (the solver's search) never freezes the window.
+        self._thinker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aria-agent")
+        self._thinking: Future[Choice] | None = None
+        self._thinking_since_step = 0  # the step count when the pending choice was asked for
         self.controller = self.start_controller
         if self.controller == AGENT:
             self._ensure_agent()
@@ -73,6 +78,7 @@ class PlayMode(Mode):
 
     # -- episodes ------------------------------------------------------------------------------------
     def _new_episode(self) -> None:
+        self._finish_thinking()  # no choice for the old episode may land in the new one
         self.seed = self.app.config.seed + self.episodes_started
         self.episodes_started += 1
         frame = self.game.reset(self.seed)
@@ -139,14 +145,24 @@ class PlayMode(Mode):
         return step
 
     def _agent_step(self) -> None:
+        if self._thinking is None:
+            self._thinking = self._thinker.submit(self._ensure_agent().act, self.game)
+            self._thinking_since_step = self.steps
         try:
-            choice = self._ensure_agent().act(self.game)
+            # A quick agent answers within this wait and plays in the same frame; a slow one is picked up later.
+            choice = self._thinking.result(timeout=self.app.config.pace.agent_wait)
+        except TimeoutError:
+            return
         except Exception as e:  # noqa: BLE001 - a failing agent hands control to the person
+            self._thinking = None
             first = (str(e).strip().splitlines() or [""])[0]
             self.controller = HUMAN
             self.app.show_error(
                 f"The {self.agent_name} agent failed ({type(e).__name__}: {first}); you have control now, Tab hands it back."
             )
+            return
+        self._thinking = None
+        if self.steps != self._thinking_since_step:  # the person played meanwhile: the choice is stale
             return
         self._act(choice.action, choice.xy, AGENT)
 
@@ -287,6 +303,7 @@ class PlayMode(Mode):
     def take_over(self) -> None:
         """Hand control to the other side, keeping the game, its state and the recording going."""
         if self.controller == HUMAN:
+            self._finish_thinking()
             self._ensure_agent().reset(self.game)  # the person may have moved the game on
             self.controller = AGENT
         else:
@@ -367,7 +384,8 @@ class PlayMode(Mode):
             recording.append(f"last: {rec.saved[-1].name}")
         sections: list[Section] = [TextSection("Play", facts), TextSection("Recording", recording)]
         if self.agent is not None and self.controller == AGENT:
-            sections.append(TextSection(f"Agent: {self.agent_name}", self.agent.report() or ["(no report)"]))
+            thinking = ["thinking..."] if self._thinking is not None and not self._thinking.done() else []
+            sections.append(TextSection(f"Agent: {self.agent_name}", thinking + (self.agent.report() or ["(no report)"])))
         return sections
 
     def help_lines(self) -> list[tuple[str, str]]:
@@ -381,7 +399,17 @@ class PlayMode(Mode):
     def game_help_lines(self) -> list[tuple[str, str]]:
         return self.keymap.help_lines()
 
+    def _finish_thinking(self) -> None:
+        """Let a choice still being computed finish (and drop it), so the agent is not reset under its own feet."""
+        if self._thinking is not None:
+            try:
+                self._thinking.result()
+            except Exception:  # noqa: BLE001 - the choice is dropped anyway
+                pass
+            self._thinking = None
+
     def close(self) -> None:
         if not self.done:
             self._finish_episode("QUIT")
+        self._thinker.shutdown(wait=False, cancel_futures=True)
         self.game.close()
