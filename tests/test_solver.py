@@ -50,3 +50,20 @@ def test_expert_agent_replans_after_a_person_plays(arc_env_dir):
 def test_make_agent_scripted_is_the_solver_for_builtin_games():
     game = open_game("maze")
     assert isinstance(make_agent("scripted", game), SolverAgent)
+
+
+def test_expert_agent_reuses_plans_across_episodes(arc_env_dir, monkeypatch):
+    import aria_desktop.agents.solver_agent as solver_agent
+
+    searches = []
+    real = solver_agent.solve_level
+    monkeypatch.setattr(solver_agent, "solve_level", lambda game, cfg: searches.append(1) or real(game, cfg))
+    game = open_game("toyw", arc_env_dir)
+    agent = SolverAgent()
+    for episode in range(2):
+        game.reset(episode)
+        agent.reset(game)
+        while game.info["state"] != "WIN":
+            choice = agent.act(game)
+            game.step(choice.action, choice.xy)
+    assert len(searches) == 2  # one search per level, in the first episode only

@@ -10,6 +10,23 @@ from aria_desktop.errors import AriaError
 from aria_desktop.games.arc import ArcGame
 from aria_desktop.games.game import Game
 
+# Plans by (game, state): a state is its frame (the solver's own assumption), so later episodes and other
+# agents of the same game reuse a search instead of repeating it. Bounded: a long session stays small.
+_PLANS: dict[tuple[str, bytes, int, int], list[PlannedStep]] = {}  # (game folder, frame, level, score)
+_MAX_PLANS = 512
+
+
+def _plan_for(game: ArcGame, config: SolverConfig) -> list[PlannedStep] | None:
+    key = (str(game.meta.local_dir), frame_hash(game.frame), int(game.info["level_index"]), int(game.info["levels_completed"]))
+    if key not in _PLANS:
+        plan = solve_level(game, config)
+        if plan is None:
+            return None
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = plan
+    return list(_PLANS[key])
+
 
 class SolverAgent(Agent):
     name = "scripted"
@@ -29,7 +46,7 @@ class SolverAgent(Agent):
             raise AriaError(f"The solver agent plays arcengine games, not '{game.id}'; use --agent random.")
         off_plan = self.expected is not None and frame_hash(game.frame) != self.expected
         if not self.plan or off_plan:
-            plan = solve_level(game, self.config)
+            plan = _plan_for(game, self.config)
             level = int(game.info["levels_completed"]) + 1
             if plan is None:
                 self.plan, self.expected = [], None
