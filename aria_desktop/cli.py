@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,8 +10,10 @@ from rich.table import Table
 
 from aria_desktop.app_cli import launch_app, play_command
 from aria_desktop.bench_record import bench_record_command
+from aria_desktop.cli_options import EnvDir
 from aria_desktop.errors import friendly_errors
-from aria_desktop.recordings_cli import record_command, recordings_app
+from aria_desktop.record_batch import record_command
+from aria_desktop.recordings_cli import recordings_app
 
 app = typer.Typer(
     help="ARIA Desktop: record, train, watch and dream world models on ARC-AGI-3 games and Atari Breakout.",
@@ -32,11 +33,6 @@ def open_app(ctx: typer.Context) -> None:
     """Plain `aria` opens the app on its launcher."""
     if ctx.invoked_subcommand is None:
         launch_app()
-
-EnvDir = Annotated[
-    Path | None,
-    typer.Option("--env-dir", help="ARC-AGI-3 environments folder (<game>/<version>/metadata.json); default $ENVIRONMENTS_DIR."),
-]
 
 
 @app.command("games")

@@ -14,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_recorder_support import record_episode, write_tiny_game  # noqa: E402
 
 from aria_desktop.games.catalog import open_game  # noqa: E402
-from aria_desktop.recordings_cli import record_command, recordings_app  # noqa: E402
+from aria_desktop.record_batch import record_command  # noqa: E402
+from aria_desktop.recordings_cli import recordings_app  # noqa: E402
 from recorder import iter_episodes, open_episode  # noqa: E402
 from recorder.format import PART_SUFFIX  # noqa: E402
 
