@@ -1,0 +1,96 @@
+"""Regenerate the README screenshots by driving the real app in a real window.
+
+    xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots/make_screenshots.py
+
+Plays Breakout as a person, hands over to the scripted agent and takes back control, watches the
+agent, replays the take-over episode, plays the built-in Maze, and opens the help overlay; saves one
+PNG per view next to this file. Recordings go to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pygame
+
+from aria_desktop.app import App, AppConfig
+
+HERE = Path(__file__).resolve().parent
+
+
+def post(key: int, up: bool = False) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYUP if up else pygame.KEYDOWN, key=key, mod=0))
+
+
+def run(app: App, frames: int) -> None:
+    for _ in range(frames):
+        app.tick()
+
+
+def shot(app: App, name: str) -> None:
+    pygame.image.save(app.screen, str(HERE / f"{name}.png"))
+    print(f"{name}.png: {' · '.join(app.last_header)}" + (f" (error: {app.error})" if app.error else ""))
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)  # recordings/ as the app shows it by default, but in a throwaway folder
+        app = App(AppConfig(out_dir=Path("recordings"), agent="scripted"), "launcher")
+        if pygame.display.get_driver() == "dummy":
+            sys.exit("Run this under a display (e.g. xvfb-run): the point is to look at a real window.")
+        run(app, 10)
+        for _ in range(4):
+            post(pygame.K_DOWN)
+        run(app, 5)
+        shot(app, "launcher")
+        app.mode.selected = 0  # Breakout
+        post(pygame.K_RETURN)
+        run(app, 5)
+        post(pygame.K_SPACE)
+        post(pygame.K_SPACE, up=True)
+        run(app, 15)
+        post(pygame.K_LEFT)
+        run(app, 25)
+        post(pygame.K_LEFT, up=True)
+        run(app, 20)
+        shot(app, "play")
+        post(pygame.K_TAB)  # the agent takes over ...
+        run(app, 500)
+        post(pygame.K_TAB)  # ... and the person takes back control
+        post(pygame.K_RIGHT)
+        run(app, 12)
+        post(pygame.K_RIGHT, up=True)
+        run(app, 8)
+        shot(app, "takeover")
+        post(pygame.K_F4)
+        run(app, 420)
+        shot(app, "watch")
+        post(pygame.K_F5)
+        run(app, 5)
+        post(pygame.K_PAGEUP)  # the take-over episode
+        run(app, 3)
+        view = app.mode.view
+        handover = next(t for t in range(1, view.steps) if view.controllers[t] != view.controllers[t - 1])
+        app.mode.seek(handover + 3)
+        run(app, 3)
+        shot(app, "replay")
+        app.config.game = "maze"
+        app.switch("play")
+        run(app, 5)
+        for key in (pygame.K_RIGHT, pygame.K_RIGHT, pygame.K_DOWN, pygame.K_DOWN):
+            post(key)
+            post(key, up=True)
+            run(app, 15)
+        shot(app, "play_arc")
+        post(pygame.K_F1)
+        run(app, 3)
+        shot(app, "help")
+        app.quit()
+        app.tick()
+
+
+if __name__ == "__main__":
+    main()
