@@ -89,7 +89,8 @@ def test_arc_win_ends_the_episode_with_its_outcome(tmp_path):
     click((rect.x, rect.y + 8 * s))  # onto level 2's goal: WIN
     ticks(app, 4)
     assert app.mode.done and app.mode.outcome == "WIN"
-    (path,) = recordings(tmp_path, "tg01")  # saved at once, before quitting
+    app.mode.recording.wait()  # the file is finished on a background thread, so play never waits for the disk
+    (path,) = recordings(tmp_path, "tg01")  # saved when the episode ended, before quitting
     tap(pygame.K_d)  # any game key starts the next episode
     ticks(app, 1)
     assert not app.mode.done and app.mode.steps == 0

@@ -1,11 +1,14 @@
 """The app's side of recording: one EpisodeWriter per episode, an episode counter, and errors as sentences.
 
 Recording never stops play: if the disk fills or the writer fails, the episode so far is closed
-(whatever is on disk stays readable), recording switches off and the window says why.
+(whatever is on disk stays readable), recording switches off and the window says why. Finishing an
+episode (last flush, fsync, rename: tens of milliseconds) happens on a thread of its own, so the next
+episode starts at once; wait() lets those finish, and quitting calls it.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ class RecordingSession:
         self.saved: list[Path] = []
         self.error: str | None = None  # the last problem, as one sentence
         self._writer: Any = None
+        self._closing: list[threading.Thread] = []  # episodes being finished in the background
 
     @property
     def active(self) -> bool:
@@ -65,13 +69,28 @@ class RecordingSession:
             if writer.steps == 0:
                 writer.discard()
                 return None
-            path = Path(writer.close(outcome=outcome))
+            path = Path(writer.final_path)
         except Exception as e:  # noqa: BLE001
             self._fail(f"The episode could not be saved ({_why(e)}); its partial file is kept for `aria recordings recover`.")
             return None
+        closing = threading.Thread(target=self._close, args=(writer, outcome), name="aria-episode-close")
+        closing.start()
+        self._closing = [t for t in self._closing if t.is_alive()] + [closing]
         self.episodes += 1
         self.saved.append(path)
         return path
+
+    def _close(self, writer: Any, outcome: str) -> None:
+        try:
+            writer.close(outcome=outcome)
+        except Exception as e:  # noqa: BLE001 - reported in the window at the next step
+            self._fail(f"The episode could not be saved ({_why(e)}); its partial file is kept for `aria recordings recover`.")
+
+    def wait(self) -> None:
+        """Until every finished episode is on disk under its final name."""
+        for closing in self._closing:
+            closing.join()
+        self._closing = []
 
     def _abort(self, sentence: str) -> None:
         writer, self._writer = self._writer, None

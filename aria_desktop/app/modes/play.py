@@ -411,5 +411,6 @@ class PlayMode(Mode):
     def close(self) -> None:
         if not self.done:
             self._finish_episode("QUIT")
+        self.recording.wait()
         self._thinker.shutdown(wait=False, cancel_futures=True)
         self.game.close()
