@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -94,11 +93,7 @@ def _replay_game(ep: Any, env_dir: Path | None) -> Any:
 
     config = ep.env_config
     if ep.game == "breakout":
-        from aria_desktop.games.breakout import BreakoutConfig, BreakoutGame
-
-        known = {f.name for f in fields(BreakoutConfig)}
-        game = BreakoutGame(BreakoutConfig(**{k: v for k, v in config.items() if k in known}))
-        return game
+        return open_game("breakout", seed=ep.seed or 0, config=config)
     recorded_dir = config.get("environments_dir")
     if env_dir is None and recorded_dir and Path(recorded_dir).is_dir():
         env_dir = Path(recorded_dir)

@@ -283,3 +283,12 @@ class _GridGame(Game):
 def test_scripted_breakout_agent_refuses_other_games_in_one_sentence():
     with pytest.raises(AriaError, match="cannot play 'grid-stand-in'"):
         BreakoutAgent().act(_GridGame())
+
+
+def test_a_recorded_configuration_reopens_the_same_game():
+    from aria_desktop.games.catalog import open_game
+
+    recorded = BreakoutGame(BreakoutConfig(frameskip=2)).config()
+    game = open_game("breakout", config=recorded)  # the extra keys (game, ale_py) are not settings
+    assert game.cfg.frameskip == 2 and game.native_fps == 30.0 and game.config() == recorded
+    game.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from importlib.metadata import version as package_version
 from typing import Any
 
@@ -27,6 +27,12 @@ class BreakoutConfig:
     repeat_action_probability: float = 0.0  # sticky actions off: same seed + actions = same frames
     full_action_space: bool = False  # NOOP, FIRE, RIGHT, LEFT
     max_num_frames_per_episode: int = 108_000  # gymnasium's default cap (30 minutes of play)
+
+    @classmethod
+    def from_recorded(cls, config: dict[str, Any]) -> BreakoutConfig:
+        """The configuration a recording stored (Game.config()), ignoring the keys that are not settings."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in config.items() if k in known})
 
 
 class BreakoutGame(Game):

@@ -82,12 +82,13 @@ def list_games(env_dir: Path | str | None = None) -> list[GameEntry]:
     return entries
 
 
-def open_game(game_id: str, env_dir: Path | str | None = None, seed: int = 0) -> Game:
-    """Open a game by id ("breakout", a built-in id, or an ARC-AGI-3 id with or without -version)."""
+def open_game(game_id: str, env_dir: Path | str | None = None, seed: int = 0, config: dict | None = None) -> Game:
+    """Open a game by id ("breakout", a built-in id, or an ARC-AGI-3 id with or without -version).
+    `config` is a recording's environment configuration, for a replay that must match it (Breakout)."""
     if game_id.lower() == "breakout":
-        from aria_desktop.games.breakout import BreakoutGame
+        from aria_desktop.games.breakout import BreakoutConfig, BreakoutGame
 
-        game = BreakoutGame()
+        game = BreakoutGame(BreakoutConfig.from_recorded(config) if config else None)
         game.reset(seed)
         return game
     folder = environments_dir(env_dir)
