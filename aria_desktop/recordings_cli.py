@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from aria_desktop.cli_options import DEFAULT_RECORDINGS, EnvDir
@@ -131,7 +132,7 @@ def verify_command(
     env_dir: EnvDir = None,
 ) -> None:
     """Check episodes: structure, and with --replay that the game reproduces every recorded frame."""
-    from recorder import RecordingProblem, iter_episodes, verify_structure
+    from recorder import RecordingProblem, iter_episodes
 
     console = Console()
     paths: list[Path] = []
@@ -142,28 +143,37 @@ def verify_command(
             bad += 1
         else:
             paths.append(item.path)
-    for path in paths:
-        report = verify_structure(path)
-        problems = list(report.problems)
-        if replay and not problems and report.seed is None:
-            report.notes.append(f"{path.name} has no recorded seed (an imported recording): replay skipped.")
-        elif replay and not problems:
-            try:
-                problems += replay_episode(path, env_dir)
-            except AriaError as e:
-                problems.append(f"{path} cannot be replayed: {e}")
-        if problems:
-            bad += 1
-            for problem in problems:
-                console.print(f"[red]FAIL[/red] {problem}", soft_wrap=True)
-        else:
-            how = "structure and every frame replayed" if replay and report.seed is not None else "structure"
-            console.print(f"[green]OK[/green]   {path} ({report.steps} steps; {how})", soft_wrap=True)
-        for note in report.notes:
-            console.print(f"       note: {note}", soft_wrap=True)
+    columns = (TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        for path in progress.track(paths):
+            bad += _verify_one(path, replay, env_dir, progress.console)
     console.print(f"{len(paths)} episode(s) checked, {bad} with problems.")
     if bad:
         raise typer.Exit(1)
+
+
+def _verify_one(path: Path, replay: bool, env_dir: Path | None, console: Console) -> int:
+    """Check one episode and print its verdict; 1 when it has problems."""
+    from recorder import verify_structure
+
+    report = verify_structure(path)
+    problems = list(report.problems)
+    if replay and not problems and report.seed is None:
+        report.notes.append(f"{path.name} has no recorded seed (an imported recording): replay skipped.")
+    elif replay and not problems:
+        try:
+            problems += replay_episode(path, env_dir)
+        except AriaError as e:
+            problems.append(f"{path} cannot be replayed: {e}")
+    if problems:
+        for problem in problems:
+            console.print(f"[red]FAIL[/red] {problem}", soft_wrap=True)
+    else:
+        how = "structure and every frame replayed" if replay and report.seed is not None else "structure"
+        console.print(f"[green]OK[/green]   {path} ({report.steps} steps; {how})", soft_wrap=True)
+    for note in report.notes:
+        console.print(f"       note: {note}", soft_wrap=True)
+    return 1 if problems else 0
 
 
 # -- aria recordings recover / import-arc / export-minari -----------------------------------------------
