@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -13,11 +12,10 @@ class AriaError(Exception):
 
 
 def user_error_types() -> tuple[type[Exception], ...]:
-    """AriaError and the recorder's RecordingError (the recorder knows nothing of aria_desktop)."""
-    try:
-        from recorder import RecordingError
-    except ImportError:
-        return (AriaError,)
+    """AriaError and the recorder's RecordingError (the recorder knows nothing of aria_desktop).
+    Imported when a command fails, not when every module imports this one."""
+    from recorder import RecordingError
+
     return (AriaError, RecordingError)
 
 
@@ -38,9 +36,3 @@ def friendly_errors[F: Callable[..., Any]](fn: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def fail(message: str) -> None:
-    """Print one sentence to stderr and exit 2 (for code paths outside typer)."""
-    print(f"Error: {message}", file=sys.stderr)
-    raise SystemExit(2)
