@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import random
-
 from aria_desktop.agents.agent import Agent, Choice
+from aria_desktop.agents.random_agent import RandomAgent
 from aria_desktop.agents.solver import PlannedStep, SolverConfig, frame_hash, solve_level
 from aria_desktop.errors import AriaError
 from aria_desktop.games.arc import ArcGame
@@ -33,7 +32,7 @@ class SolverAgent(Agent):
 
     def __init__(self, config: SolverConfig | None = None, seed: int | None = None) -> None:
         self.config = config or SolverConfig()
-        self.rng = random.Random(seed)
+        self.fallback = RandomAgent(seed)  # when a level has no plan within the search budget
         self.plan: list[PlannedStep] = []
         self.expected: bytes | None = None  # the frame hash the last step should have produced
         self.status = "no plan yet"
@@ -51,9 +50,7 @@ class SolverAgent(Agent):
             if plan is None:
                 self.plan, self.expected = [], None
                 self.status = f"level {level}: no plan found, moving at random"
-                moves = [a for a in game.actions if not a.resets]
-                move = self.rng.choice(moves)
-                return Choice(move.index, (self.rng.randrange(64), self.rng.randrange(64)) if move.needs_xy else None)
+                return self.fallback.act(game)
             self.plan = list(plan)
             self.status = f"level {level}: {len(plan)} steps to go" + (" (replanned)" if off_plan else "")
         step = self.plan.pop(0)
