@@ -30,10 +30,9 @@ class RunSummary:
 
 def run_agent(game_id: str, agent_name: str, steps: int, seed: int = 0, env_dir: str | None = None) -> RunSummary:
     """Play `steps` steps, starting a new episode (seed + episode number) whenever one ends."""
-    game = open_game(game_id, env_dir, seed=seed)
+    game = open_game(game_id, env_dir, seed=seed)  # already reset with `seed`
     agent = make_agent(agent_name, game, seed=seed)
     summary = RunSummary(game.id, agent_name, seed)
-    game.reset(seed)
     agent.reset(game)
     episode = EpisodeResult()
     start = time.perf_counter()
