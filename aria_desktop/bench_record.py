@@ -12,12 +12,15 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
 
 from aria_desktop.errors import AriaError
+
+if TYPE_CHECKING:
+    from recorder import EpisodeWriter
 
 DEFAULT_ARC_GAME = "maze"  # a built-in game: always available offline
 
@@ -42,7 +45,6 @@ def bench_game(game_id: str, steps: int, seed: int = 0, env_dir: Path | None = N
     from aria_desktop.agents import make_agent
     from aria_desktop.episodes import start_episode
     from aria_desktop.games.catalog import open_game
-    from recorder import EpisodeWriter
 
     plain = open_game(game_id, env_dir, seed=seed)
     recorded = open_game(game_id, env_dir, seed=seed)
@@ -70,24 +72,23 @@ def bench_game(game_id: str, steps: int, seed: int = 0, env_dir: Path | None = N
             result.on_ms.append((t2 - t1) * 1e3)
             result.frames += len(step.frames)
             if step.terminated or step.truncated:
-                t3 = time.perf_counter()
-                path = writer.close(outcome="END")
-                result.bytes_written += path.stat().st_size
-                if result.sample is None:
-                    result.sample = _sample_frames(path)
-                result.close_ms.append((time.perf_counter() - t3) * 1e3)
-                result.episodes += 1
+                _close_timed(writer, "END", result)
                 writer = start(seed + result.episodes)
-        t3 = time.perf_counter()
-        path = writer.close(outcome="BENCH")
-        result.bytes_written += path.stat().st_size
-        if result.sample is None:
-            result.sample = _sample_frames(path)
-        result.close_ms.append((time.perf_counter() - t3) * 1e3)
-        result.episodes += 1
+        _close_timed(writer, "BENCH", result)
     plain.close()
     recorded.close()
     return result
+
+
+def _close_timed(writer: EpisodeWriter, outcome: str, result: BenchResult) -> None:
+    """Close an episode, timing the close, and count its file (the first one also gives the frame sample)."""
+    start = time.perf_counter()
+    path = writer.close(outcome=outcome)
+    result.close_ms.append((time.perf_counter() - start) * 1e3)
+    result.bytes_written += path.stat().st_size
+    if result.sample is None:
+        result.sample = _sample_frames(path)
+    result.episodes += 1
 
 
 def _sample_frames(path: Path, limit: int = 300) -> np.ndarray:
