@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from aria_desktop.cli_options import DEFAULT_RECORDINGS, EnvDir
 from aria_desktop.errors import AriaError, friendly_errors
 
 APP_MODES = ("play", "watch", "replay")
@@ -18,7 +19,7 @@ def launch_app(
     game: str | None = None,
     agent: str = "scripted",
     record: bool = True,
-    out_dir: Path = Path("recordings"),
+    out_dir: Path = DEFAULT_RECORDINGS,
     env_dir: Path | None = None,
     seed: int = 0,
 ) -> list[Path]:
@@ -48,8 +49,8 @@ def play_command(
     mode: Annotated[str, typer.Option("--mode", help="play (you play, recorded), watch (an agent plays; Tab takes over) or replay.")] = "play",
     agent: Annotated[str, typer.Option("--agent", help="Agent for watch and take-over: random or scripted.")] = "scripted",
     no_record: Annotated[bool, typer.Option("--no-record", help="Do not record episodes.")] = False,
-    out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = Path("recordings"),
-    env_dir: Annotated[Path | None, typer.Option("--env-dir", help="Folder of ARC-AGI-3 environment files (default: $ENVIRONMENTS_DIR).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = DEFAULT_RECORDINGS,
+    env_dir: EnvDir = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the first episode (the next ones count up).")] = 0,
 ) -> None:
     """Open the app straight into a mode: play and record, watch an agent (Tab takes over), or replay."""

@@ -116,7 +116,7 @@ class PlayMode(Mode):
         if self.agent is None:
             try:
                 self.agent = make_agent(self.agent_name, self.game, self.app.config.seed)
-            except (AriaError, ImportError):  # no such agent for this game (or not installed)
+            except AriaError:  # no such agent for this game
                 self.app.show_message(f"There is no {self.agent_name} agent for {self.game.title}, so the random agent plays.")
                 self.agent_name = "random"
                 self.agent = make_agent("random", self.game, self.app.config.seed)
@@ -277,11 +277,7 @@ class PlayMode(Mode):
         action = self.keymap.lookup(chord(mods | {key}))
         if action is None:
             return False
-        if self.done:  # after a win or a game over, any game key starts the next episode
-            self._new_episode()
-        elif len(self.pending) < MAX_PENDING:
-            self.pending.append((action, None))
-        return True
+        return self._queue(action, None)
 
     def _click(self, pos: tuple[int, int]) -> bool:
         if self.controller != HUMAN or self.keymap.click_action is None:
@@ -289,10 +285,15 @@ class PlayMode(Mode):
         xy = window_to_grid(pos, self.frame_rect, frame_size(self.shown))
         if xy is None:
             return False
+        return self._queue(self.keymap.click_action, xy)
+
+    def _queue(self, action: int, xy: tuple[int, int] | None) -> bool:
+        """A person's turn-based action: played when any animation is over (after a win or a game over,
+        it starts the next episode instead)."""
         if self.done:
             self._new_episode()
         elif len(self.pending) < MAX_PENDING:
-            self.pending.append((self.keymap.click_action, xy))
+            self.pending.append((action, xy))
         return True
 
     def _restart(self, outcome: str) -> None:
