@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
-from aria_desktop.app_cli import play_command
+from aria_desktop.cli.play import play_command
 
 
 def _cli() -> typer.Typer:
@@ -39,7 +39,7 @@ def test_help_lists_the_options():
 
 
 def test_bench_app_prints_both_columns(capsys):
-    from aria_desktop.bench_app import bench_app
+    from aria_desktop.bench.app import bench_app
 
     figures = bench_app(frames=6, blocks=1)
     out = capsys.readouterr().out

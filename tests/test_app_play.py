@@ -124,7 +124,7 @@ SIGINT_SCRIPT = textwrap.dedent(
     """
     import os, sys
     os.environ["SDL_VIDEODRIVER"] = "dummy"
-    from aria_desktop.app_cli import launch_app
+    from aria_desktop.cli.play import launch_app
     launch_app("play", "breakout", out_dir=sys.argv[1])
     """
 )

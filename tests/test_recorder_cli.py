@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).parent))
 from test_recorder_support import record_episode, write_tiny_game  # noqa: E402
 
+from aria_desktop.cli.record import record_command  # noqa: E402
+from aria_desktop.cli.recordings import recordings_app  # noqa: E402
 from aria_desktop.games.catalog import open_game  # noqa: E402
-from aria_desktop.record_batch import record_command  # noqa: E402
-from aria_desktop.recordings_cli import recordings_app  # noqa: E402
 from recorder import iter_episodes, open_episode  # noqa: E402
 from recorder.format import PART_SUFFIX  # noqa: E402
 
@@ -36,7 +36,7 @@ def _run(cli: typer.Typer, *args: str):
 
 def test_record_without_headless_opens_the_app_watching_and_recording(cli, tmp_path: Path, monkeypatch) -> None:
     calls = []
-    monkeypatch.setattr("aria_desktop.app_cli.launch_app", lambda *args: calls.append(args))
+    monkeypatch.setattr("aria_desktop.cli.play.launch_app", lambda *args: calls.append(args))
     result = _run(cli, "record", "breakout", "--agent", "scripted", "--out", tmp_path, "--seed", "4")
     assert result.exit_code == 0, result.output
     assert calls == [("watch", "breakout", "scripted", True, tmp_path, None, 4)]

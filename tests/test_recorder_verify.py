@@ -12,8 +12,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from test_recorder_support import record_episode, write_tiny_game  # noqa: E402
 
+from aria_desktop.cli.recordings import replay_episode  # noqa: E402
 from aria_desktop.games.catalog import open_game  # noqa: E402
-from aria_desktop.recordings_cli import replay_episode  # noqa: E402
 from recorder import verify_structure  # noqa: E402
 
 ARC_ACTIONS = [(5, None), (2, None), (5, None), (6, (60, 20)), (6, (56, 24))]

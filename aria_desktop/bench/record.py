@@ -12,10 +12,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import numpy as np
-import typer
 
 from aria_desktop.errors import AriaError
 
@@ -167,11 +166,3 @@ def bench_record(
             kind = "rgb" if result.sample.ndim == 4 else "grid"
             print("\n".join(compression_table(result.sample, STORAGE[kind].chunk_frames)), flush=True)
     return results
-
-
-def bench_record_command(
-    steps: Annotated[int, typer.Option(min=100, help="Steps timed in each condition.")] = 2000,
-    game: Annotated[str, typer.Option(help="The ARC-style game measured beside Breakout.")] = DEFAULT_ARC_GAME,
-) -> None:
-    """Per-step cost of play with recording on and off (Breakout and an ARC-style game), side by side."""
-    bench_record(steps, game)

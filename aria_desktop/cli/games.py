@@ -1,4 +1,4 @@
-"""The `aria` command line (typer). Plain `aria` opens the app; every command has --help."""
+"""`aria games` and `aria run`: list the playable games, play one headless with an agent."""
 
 from __future__ import annotations
 
@@ -8,34 +8,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aria_desktop.app_cli import launch_app, play_command
-from aria_desktop.bench_record import bench_record_command
-from aria_desktop.cli_options import EnvDir
+from aria_desktop.cli.options import EnvDir
 from aria_desktop.errors import friendly_errors
-from aria_desktop.record_batch import record_command
-from aria_desktop.recordings_cli import recordings_app
-
-app = typer.Typer(
-    help="ARIA Desktop: record, train, watch and dream world models on ARC-AGI-3 games and Atari Breakout.",
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-bench_cli = typer.Typer(help="Benchmarks: print speed figures measured side by side in one run.")
-app.add_typer(bench_cli, name="bench")
-app.command("play")(play_command)
-app.command("record")(record_command)
-app.add_typer(recordings_app, name="recordings")
-bench_cli.command("record")(bench_record_command)
 
 
-@app.callback(invoke_without_command=True)
-def open_app(ctx: typer.Context) -> None:
-    """Plain `aria` opens the app on its launcher."""
-    if ctx.invoked_subcommand is None:
-        launch_app()
-
-
-@app.command("games")
 @friendly_errors
 def games_command(env_dir: EnvDir = None) -> None:
     """List every playable game: Breakout, the built-in games and ARC-AGI-3 games in the environments folder."""
@@ -57,7 +33,6 @@ def games_command(env_dir: EnvDir = None) -> None:
         console.print(f"[yellow]Skipped:[/yellow] {problem}")
 
 
-@app.command("run")
 @friendly_errors
 def run_command(
     game: Annotated[str, typer.Argument(help="Game id, as listed by `aria games`.")],
@@ -82,21 +57,3 @@ def run_command(
         f"{summary.steps} steps, {summary.frames} frames, {len(summary.episodes)} episodes "
         f"in {summary.seconds:.2f} s ({rate:.0f} steps/s)"
     )
-
-
-@bench_cli.command("app")
-def bench_app_command(
-    frames: Annotated[int, typer.Option(min=50, help="Frames to render in each of the two conditions.")] = 600,
-) -> None:
-    """The app's render-loop frame time with recording off and on, side by side."""
-    from aria_desktop.bench_app import bench_app
-
-    bench_app(frames)
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from aria_desktop.cli_options import DEFAULT_RECORDINGS, EnvDir
+from aria_desktop.cli.options import DEFAULT_RECORDINGS, EnvDir
 from aria_desktop.errors import AriaError, friendly_errors
 
 APP_MODES = ("play", "watch", "replay")

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from aria_desktop.cli_options import DEFAULT_RECORDINGS, EnvDir
+from aria_desktop.cli.options import DEFAULT_RECORDINGS, EnvDir
 from aria_desktop.episodes import app_version
 from aria_desktop.errors import AriaError, friendly_errors
 

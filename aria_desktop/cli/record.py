@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from aria_desktop.cli_options import DEFAULT_RECORDINGS, EnvDir
+from aria_desktop.cli.options import DEFAULT_RECORDINGS, EnvDir
 from aria_desktop.errors import friendly_errors
 
 
@@ -122,7 +122,7 @@ def record_command(
 ) -> None:
     """Record episodes played by an agent into HDF5 files, with a progress bar."""
     if not headless:  # watch the agent record in the window; episodes go on until the person quits
-        from aria_desktop.app_cli import launch_app
+        from aria_desktop.cli.play import launch_app
 
         launch_app("watch", game, agent, True, out, env_dir, seed)
         return

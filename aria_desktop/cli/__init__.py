@@ -1,0 +1,39 @@
+"""The `aria` command line (typer): registers each command group. Plain `aria` opens the app; every command has --help."""
+
+from __future__ import annotations
+
+import typer
+
+from aria_desktop.cli.bench import bench_app
+from aria_desktop.cli.games import games_command, run_command
+from aria_desktop.cli.play import launch_app, play_command
+from aria_desktop.cli.record import record_command
+from aria_desktop.cli.recordings import recordings_app
+
+app = typer.Typer(
+    help="ARIA Desktop: record, train, watch and dream world models on ARC-AGI-3 games and Atari Breakout.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# One file per command group: games.py (games, run), play.py, record.py, recordings.py, bench.py.
+app.command("games")(games_command)
+app.command("run")(run_command)
+app.command("play")(play_command)
+app.command("record")(record_command)
+app.add_typer(recordings_app, name="recordings")
+app.add_typer(bench_app, name="bench")
+
+
+@app.callback(invoke_without_command=True)
+def open_app(ctx: typer.Context) -> None:
+    """Plain `aria` opens the app on its launcher."""
+    if ctx.invoked_subcommand is None:
+        launch_app()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

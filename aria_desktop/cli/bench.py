@@ -1,0 +1,32 @@
+"""`aria bench ...`: speed figures measured side by side in one run (never timed tests)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from aria_desktop.bench.record import DEFAULT_ARC_GAME
+
+bench_app = typer.Typer(help="Benchmarks: print speed figures measured side by side in one run.", no_args_is_help=True)
+
+
+@bench_app.command("record")
+def bench_record_command(
+    steps: Annotated[int, typer.Option(min=100, help="Steps timed in each condition.")] = 2000,
+    game: Annotated[str, typer.Option(help="The ARC-style game measured beside Breakout.")] = DEFAULT_ARC_GAME,
+) -> None:
+    """Per-step cost of play with recording on and off (Breakout and an ARC-style game), side by side."""
+    from aria_desktop.bench.record import bench_record
+
+    bench_record(steps, game)
+
+
+@bench_app.command("app")
+def bench_app_command(
+    frames: Annotated[int, typer.Option(min=50, help="Frames to render in each of the two conditions.")] = 600,
+) -> None:
+    """The app's render-loop frame time with recording off and on, side by side."""
+    from aria_desktop.bench.app import bench_app as run_bench_app
+
+    run_bench_app(frames)
