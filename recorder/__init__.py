@@ -3,7 +3,7 @@ export to Minari. Imports nothing from the other ARIA packages."""
 
 from recorder.errors import RecordingError
 from recorder.export_minari import ExportResult, export_minari
-from recorder.format import FORMAT_NAME, FORMAT_VERSION, WriterConfig
+from recorder.format import FORMAT_NAME, FORMAT_VERSION, PlayThrough, WriterConfig
 from recorder.import_arc import ImportResult, import_arc_jsonl
 from recorder.reader import Episode, EpisodeSummary, RecordingProblem, iter_episodes, open_episode
 from recorder.recover import Recovered, recover, recover_file
@@ -16,6 +16,7 @@ __all__ = [
     "Episode",
     "EpisodeSummary",
     "EpisodeWriter",
+    "PlayThrough",
     "ExportResult",
     "ImportResult",
     "RecordingError",

@@ -10,7 +10,7 @@ from recorder.errors import RecordingError
 
 FORMAT_NAME = "aria-episode"
 # Bump on any layout change; readers keep reading every older version (see FORMAT.md, "Versioning").
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: play-through attributes (playthrough_id, playthrough_index, start_level)
 OLDEST_READABLE_VERSION = 1
 
 EPISODE_SUFFIX = ".h5"
@@ -21,6 +21,16 @@ FRAME_KINDS = ("rgb", "grid")
 NO_SEED = -1  # the `seed` attribute when the episode's seed is unknown (e.g. imported recordings)
 NO_XY = (-1, -1)
 HUMAN, AGENT = 0, 1
+
+
+@dataclass(frozen=True)
+class PlayThrough:
+    """Where an episode sits in a play-through: ARC episodes end at GAME_OVER or WIN, and a level RESET after a
+    GAME_OVER goes on in a new episode of the same play-through (same id, next index, starting on that level)."""
+
+    id: str
+    index: int = 0
+    start_level: int = 0  # levels completed when the episode starts
 
 # Datasets with one row per step (T,) and per observation (T+1,).
 STEP_DATASETS = ("actions", "action_xy", "rewards", "terminations", "truncations", "controllers")

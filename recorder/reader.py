@@ -13,7 +13,7 @@ import h5py
 import numpy as np
 
 from recorder.errors import RecordingError
-from recorder.format import EPISODE_SUFFIX, NO_SEED, PART_SUFFIX, REQUIRED_DATASETS, check_format
+from recorder.format import EPISODE_SUFFIX, NO_SEED, PART_SUFFIX, REQUIRED_DATASETS, PlayThrough, check_format
 
 
 def _text(value: Any) -> Any:
@@ -91,6 +91,15 @@ class Episode:
     @property
     def complete(self) -> bool:
         return bool(self.attrs.get("complete", False))
+
+    @property
+    def playthrough(self) -> PlayThrough:
+        """Version 1 files predate play-throughs: each was a play-through of its own, starting on level 0."""
+        return PlayThrough(
+            str(self.attrs.get("playthrough_id", self.path.name.split(".")[0])),
+            int(self.attrs.get("playthrough_index", 0)),
+            int(self.attrs.get("start_level", 0)),
+        )
 
     @property
     def seed(self) -> int | None:

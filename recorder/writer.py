@@ -35,6 +35,7 @@ from recorder.format import (
     NO_XY,
     PART_SUFFIX,
     STORAGE,
+    PlayThrough,
     WriterConfig,
     scalar_options,
 )
@@ -104,6 +105,7 @@ def write_root_attrs(
     app_version: str,
     action_names: Sequence[str] | None,
     created: str,
+    playthrough: PlayThrough,
 ) -> None:
     f.attrs["format"] = FORMAT_NAME
     f.attrs["format_version"] = FORMAT_VERSION
@@ -115,6 +117,9 @@ def write_root_attrs(
     f.attrs["seed"] = NO_SEED if seed is None else int(seed)
     f.attrs["action_names"] = json.dumps(list(action_names or []))
     f.attrs["created"] = created
+    f.attrs["playthrough_id"] = playthrough.id
+    f.attrs["playthrough_index"] = int(playthrough.index)
+    f.attrs["start_level"] = int(playthrough.start_level)
     f.attrs["outcome"] = ""
     f.attrs["complete"] = False
     f.attrs["steps"] = 0
@@ -178,8 +183,10 @@ class EpisodeWriter:
         app_version: str,
         action_names: Sequence[str] | None = None,
         config: WriterConfig | None = None,
+        playthrough: PlayThrough | None = None,
     ) -> EpisodeWriter:
-        """Start an episode file at out_dir/<game>/<timestamp>_<id>.h5.part (renamed to .h5 by close())."""
+        """Start an episode file at out_dir/<game>/<timestamp>_<id>.h5.part (renamed to .h5 by close()).
+        Without `playthrough` the episode is a play-through of its own (id = the file's name)."""
         if frame_kind not in FRAME_KINDS:
             raise RecordingError(f"Frame kind '{frame_kind}' is not one of {', '.join(FRAME_KINDS)}; fix the caller.")
         folder = Path(out_dir).expanduser() / safe_folder_name(game)
@@ -198,6 +205,7 @@ class EpisodeWriter:
             app_version=app_version,
             action_names=action_names,
             created=now.isoformat(),
+            playthrough=playthrough or PlayThrough(part.name[: -len(PART_SUFFIX)]),
         )
         return cls(part, frame_kind, config or WriterConfig(), attrs)
 

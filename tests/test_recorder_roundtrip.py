@@ -145,3 +145,21 @@ def test_iter_episodes_summarises_each_file(tiny_env: Path, tmp_path: Path) -> N
     items = list(iter_episodes(out))
     assert sorted((s.game, s.steps) for s in items) == [("breakout", 4), ("tg01", 3)]
     assert all(s.controller_mix == "agent" and s.size_bytes > 0 and s.complete for s in items)
+
+
+def test_playthrough_attributes_round_trip_and_default_to_the_episode_itself(tmp_path):
+    from recorder import PlayThrough, open_episode
+
+    def write(playthrough):
+        w = EpisodeWriter.create(tmp_path, game="toy", frame_kind="grid", game_version="1", env_config={}, seed=0,
+                                 app_version="t", playthrough=playthrough)
+        w.reset_frame(np.zeros((64, 64), np.uint8))
+        w.add_step(1, None, [np.ones((64, 64), np.uint8)], reward=0.0, terminated=True, truncated=False)
+        return w.close("GAME_OVER")
+
+    alone = write(None)
+    second = write(PlayThrough("pt-1", index=1, start_level=2))
+    with open_episode(alone) as ep:
+        assert ep.playthrough == PlayThrough(alone.name.split(".")[0], 0, 0)
+    with open_episode(second) as ep:
+        assert ep.playthrough == PlayThrough("pt-1", 1, 2)
