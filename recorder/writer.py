@@ -17,6 +17,7 @@ import secrets
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -184,9 +185,11 @@ class EpisodeWriter:
         action_names: Sequence[str] | None = None,
         config: WriterConfig | None = None,
         playthrough: PlayThrough | None = None,
+        created: datetime | None = None,
     ) -> EpisodeWriter:
         """Start an episode file at out_dir/<game>/<timestamp>_<id>.h5.part (renamed to .h5 by close()).
-        Without `playthrough` the episode is a play-through of its own (id = the file's name)."""
+        Without `playthrough`, or with an empty id, the episode's play-through id is the file's name.
+        `created` (UTC) names and dates the file when the episode happened earlier (imports); default now."""
         if frame_kind not in FRAME_KINDS:
             raise RecordingError(f"Frame kind '{frame_kind}' is not one of {', '.join(FRAME_KINDS)}; fix the caller.")
         folder = Path(out_dir).expanduser() / safe_folder_name(game)
@@ -194,8 +197,9 @@ class EpisodeWriter:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise RecordingError(f"Cannot create the recordings folder {folder} ({e.strerror}); choose another --out.") from e
-        now = datetime.now(UTC)
+        now = (created or datetime.now(UTC)).astimezone(UTC)
         part = folder / f"{episode_name(now)}{PART_SUFFIX}"
+        playthrough = playthrough or PlayThrough("")
         attrs = dict(
             game=game,
             frame_kind=frame_kind,
@@ -205,7 +209,7 @@ class EpisodeWriter:
             app_version=app_version,
             action_names=action_names,
             created=now.isoformat(),
-            playthrough=playthrough or PlayThrough(part.name[: -len(PART_SUFFIX)]),
+            playthrough=playthrough if playthrough.id else replace(playthrough, id=part.name[: -len(PART_SUFFIX)]),
         )
         return cls(part, frame_kind, config or WriterConfig(), attrs)
 

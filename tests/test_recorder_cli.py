@@ -132,7 +132,7 @@ def test_import_and_export_commands(cli, tmp_path: Path, monkeypatch: pytest.Mon
     source = tmp_path / "run.jsonl"
     source.write_text("\n".join(lines) + "\n")
     result = _run(cli, "recordings", "import-arc", source, "--out", tmp_path / "rec")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the garbage line could not be placed
     assert "1 episode(s) imported" in result.output and "run.jsonl line 2" in result.output
     (episode,) = list(iter_episodes(tmp_path / "rec"))
     assert episode.game == "ab12" and episode.steps == 1 and episode.outcome == "WIN" and episode.total_reward == 1

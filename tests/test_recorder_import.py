@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -111,3 +113,128 @@ def test_a_file_with_no_frame_records(tmp_path: Path) -> None:
     assert result.episodes == []
     assert len(result.problems) == 2 and "junk.jsonl line 1" in result.problems[0]
     assert "missing.jsonl is not a file" in result.problems[1]
+
+
+# -- the play-through rule: GAME_OVER -> level RESET -> more play ------------------------------------------
+# tg02 is tg01 where ACTION3 (left) at the left edge loses the game.
+LOSE_SOURCE_PATCH = (
+    "        elif a in (1, 2, 3, 4):",
+    "        elif a == 3 and self.current_level.get_sprites_by_name('player')[0].x == 0:\n"
+    "            self.lose()\n"
+    "        elif a in (1, 2, 3, 4):",
+)
+GAME_OVER_PLAY = [
+    (GameAction.ACTION6, (60, 4)),  # level 1 done
+    (GameAction.ACTION3, None),  # GAME_OVER on level 2: episode 0 ends
+    (GameAction.RESET, None),  # level reset: episode 1 of the same play-through, starting with 1 level done
+    (GameAction.ACTION4, None),
+    (GameAction.ACTION3, None),
+    (GameAction.ACTION3, None),  # GAME_OVER again: episode 1 ends
+    (GameAction.RESET, None),  # episode 2
+    (GameAction.ACTION6, (52, 12)),  # WIN
+    (GameAction.RESET, None),  # after a win: a full reset, a new play-through
+    (GameAction.ACTION2, None),  # the file ends mid-game
+]
+
+
+def _write_losing_game(env: Path) -> Path:
+    write_tiny_game(env, "tg02")
+    source = env / "tg02" / "v1" / "tg02.py"
+    text = source.read_text().replace("Tg01", "Tg02").replace('"tg01"', '"tg02"')
+    source.write_text(text.replace(*LOSE_SOURCE_PATCH))
+    return env
+
+
+def _toolkit_recording(root: Path, game_id: str, play: list) -> Path:
+    logger = logging.getLogger("test.recorder.import")
+    logger.propagate = False
+    arcade = Arcade(operation_mode=OperationMode.OFFLINE, environments_dir=str(root / "env"),
+                    recordings_dir=str(root / "jsonl"), logger=logger)
+    wrapper = arcade.make(game_id, seed=0, save_recording=True)
+    for action, xy in play:
+        wrapper.step(action, data={"x": xy[0], "y": xy[1]} if xy else {})
+    (path,) = list((root / "jsonl").rglob("*.jsonl"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def game_over_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("gameover")
+    _write_losing_game(root / "env")
+    return _toolkit_recording(root, "tg02-v1", GAME_OVER_PLAY)
+
+
+def _episodes_by_time(paths: list[Path]) -> list[tuple]:
+    rows = []
+    for path in paths:
+        with open_episode(path) as ep:
+            rows.append((ep.playthrough, ep.actions.tolist(), ep.outcome, ep.attrs["created"], path))
+    return rows
+
+
+def test_game_over_then_reset_continues_the_play_through(game_over_jsonl: Path, tmp_path: Path) -> None:
+    result = import_arc_jsonl([game_over_jsonl], tmp_path / "rec", app_version="t")
+    assert result.problems == []
+    rows = _episodes_by_time(result.episodes)
+    assert [r[1] for r in rows] == [[6, 3], [4, 3, 3], [6], [2]]
+    assert [r[2] for r in rows] == ["GAME_OVER", "GAME_OVER", "WIN", "NOT_FINISHED"]
+    first, second, third, fourth = (r[0] for r in rows)
+    assert first.id == rows[0][4].name.removesuffix(".h5")  # a play-through is named after its first episode
+    assert (second.id, second.index, second.start_level) == (first.id, 1, 1)
+    assert (third.id, third.index, third.start_level) == (first.id, 2, 1)
+    assert fourth.id != first.id and (fourth.index, fourth.start_level) == (0, 0)
+    # nothing dropped: every record of the file is an episode's start or one of its steps
+    records = len(game_over_jsonl.read_text().splitlines())
+    assert records == len(rows) + sum(len(r[1]) for r in rows) == 1 + len(GAME_OVER_PLAY)
+    with open_episode(rows[1][4]) as ep:  # the level RESET's frame starts the episode, with level 1 done
+        assert ep.infos["levels_completed"][0] == 1 and ep.terminations.tolist() == [False, False, True]
+    # file names and `created` come from the toolkit's timestamps of each episode's first record
+    lines = [json.loads(line) for line in game_over_jsonl.read_text().splitlines()]
+    starts = [0, 3, 7, 9]
+    for (_, _, _, created, path), line in zip(rows, starts):
+        stamp = datetime.fromisoformat(lines[line]["timestamp"])
+        assert datetime.fromisoformat(created) == stamp
+        assert path.name.startswith(stamp.astimezone(UTC).strftime("%Y%m%d-%H%M%S_"))
+    for path in result.episodes:
+        assert verify_structure(path).ok
+
+
+def test_actions_sent_after_the_end_are_reported_not_dropped(tmp_path: Path) -> None:
+    _write_losing_game(tmp_path / "env")
+    play = [(GameAction.ACTION3, None), (GameAction.ACTION1, None), (GameAction.ACTION4, None),
+            (GameAction.RESET, None), (GameAction.ACTION4, None)]
+    source = _toolkit_recording(tmp_path, "tg02-v1", play)
+    result = import_arc_jsonl([source], tmp_path / "rec", app_version="t")
+    assert len(result.problems) == 1
+    assert "lines 3-4 (2 actions)" in result.problems[0] and "GAME_OVER" in result.problems[0]
+    assert [r[1] for r in _episodes_by_time(result.episodes)] == [[3], [4]]
+
+
+def test_import_a_gzipped_recording_and_replay_it_against_the_game(game_over_jsonl: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from aria_desktop.cli import app
+
+    packed = tmp_path / "run.jsonl.gz"
+    packed.write_bytes(gzip.compress(game_over_jsonl.read_bytes()))
+    runner = CliRunner()
+    result = runner.invoke(app, ["recordings", "import-arc", str(packed), "--out", str(tmp_path / "rec")])
+    assert result.exit_code == 0, result.output
+    assert "4 episode(s) imported, 0 problem(s)" in result.output
+    env = game_over_jsonl.parent.parent.parent / "env"
+    verify = ["recordings", "verify", str(tmp_path / "rec"), "--replay"]
+    replayed = runner.invoke(app, [*verify, "--env-dir", str(env)], env={"COLUMNS": "300"})
+    assert replayed.exit_code == 0, replayed.output
+    assert replayed.output.count("every frame replayed") == 4  # episodes 1 and 2 after their play-through's start
+    skipped = runner.invoke(app, verify, env={"COLUMNS": "300", "ENVIRONMENTS_DIR": ""})
+    assert skipped.exit_code == 0 and skipped.output.count("replay skipped") == 4
+
+
+def test_a_file_that_is_not_text(tmp_path: Path) -> None:
+    bad = tmp_path / "cut.jsonl.gz"
+    bad.write_bytes(gzip.compress(b'{"a": 1}\n')[:12])  # the gzip header and no data
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(bytes(range(128, 256)))
+    result = import_arc_jsonl([bad, binary], tmp_path / "rec", app_version="t")
+    assert result.episodes == [] and len(result.problems) == 2
+    assert "cut.jsonl.gz cannot be read" in result.problems[0] and "binary.jsonl is not a UTF-8 text file" in result.problems[1]

@@ -105,20 +105,74 @@ def _replay_game(ep: Any, env_dir: Path | None) -> Any:
         return open_game(ep.game, env_dir, seed=ep.seed or 0)
 
 
+class NotReplayable(AriaError):
+    """The episode cannot be replayed here (no seed, or its game files are not at hand): a note, not a failure."""
+
+
+def _earlier_in_playthrough(path: Path, ep: Any) -> list[Path]:
+    """The episodes before this one in its play-through, in order: replaying them brings the game to where the
+    level RESET that starts this episode happened. They are in the same folder (recordings/<game>/)."""
+    playthrough = ep.playthrough
+    if playthrough.index == 0:
+        return []
+    from recorder import open_episode
+
+    found: dict[int, Path] = {}
+    for other in sorted(path.parent.glob("*.h5")):
+        try:
+            with open_episode(other) as o:
+                if o.playthrough.id == playthrough.id and o.playthrough.index < playthrough.index:
+                    found[o.playthrough.index] = other
+        except Exception:  # noqa: BLE001 - an unreadable neighbour is reported by its own verify
+            continue
+    missing = [i for i in range(playthrough.index) if i not in found]
+    if missing:
+        raise AriaError(
+            f"{path} is episode {playthrough.index} of play-through {playthrough.id}, but episode {missing[0]} is "
+            f"not in {path.parent}; keep a play-through's episodes together to replay it."
+        )
+    return [found[i] for i in range(playthrough.index)]
+
+
+def _replay_seed(ep: Any) -> int:
+    from recorder.import_arc import TOOLKIT_SOURCE
+
+    if ep.seed is not None:
+        return ep.seed
+    if ep.env_config.get("source") == TOOLKIT_SOURCE:
+        return 0  # the toolkit's Arcade.make default; its JSONL does not record the seed
+    raise NotReplayable(f"{ep.path.name} has no recorded seed, so it cannot be replayed.")
+
+
 def replay_episode(path: Path, env_dir: Path | None = None) -> list[str]:
-    """Re-run the episode in its game and compare every frame; returns problem sentences (empty = exact)."""
+    """Re-run the episode in its game and compare every frame; returns problem sentences (empty = exact).
+    An episode that continues a play-through is replayed after its play-through's earlier episodes."""
     from recorder import open_episode, replay
 
     with open_episode(path) as ep:
-        if ep.seed is None:
-            return [f"{path} has no recorded seed (an imported recording), so it cannot be replayed."]
-        game = _replay_game(ep, env_dir)
+        seed = _replay_seed(ep)
+        earlier = _earlier_in_playthrough(path, ep)
+        try:
+            game = _replay_game(ep, env_dir)
+        except AriaError as e:
+            if ep.seed is None:  # an imported recording: its game files may simply not be at hand
+                raise NotReplayable(f"{path.name}: {e}") from e
+            raise
         try:
             if game.version != ep.game_version:
                 note = f" (recorded with {ep.game} {ep.game_version}, replaying {game.version})"
             else:
                 note = ""
-            problems = replay(ep, lambda seed: game.reset(seed), lambda a, xy: game.step(a, xy).frames)
+
+            def reset(_seed: int | None) -> Any:
+                frame = game.reset(seed)
+                for previous in earlier:
+                    with open_episode(previous) as before:
+                        for action, xy in zip(before.actions.tolist(), before.action_xy.tolist()):
+                            game.step(action, None if xy[0] < 0 else tuple(xy))
+                return game.step(0).frames[-1] if earlier else frame  # the level RESET after the GAME_OVER
+
+            problems = replay(ep, reset, lambda a, xy: game.step(a, xy).frames)
             return [p + note for p in problems] if note else problems
         finally:
             game.close()
@@ -158,18 +212,20 @@ def _verify_one(path: Path, replay: bool, env_dir: Path | None, console: Console
 
     report = verify_structure(path)
     problems = list(report.problems)
-    if replay and not problems and report.seed is None:
-        report.notes.append(f"{path.name} has no recorded seed (an imported recording): replay skipped.")
-    elif replay and not problems:
+    replayed = False
+    if replay and not problems:
         try:
             problems += replay_episode(path, env_dir)
+            replayed = True
+        except NotReplayable as e:
+            report.notes.append(f"replay skipped: {e}")
         except AriaError as e:
             problems.append(f"{path} cannot be replayed: {e}")
     if problems:
         for problem in problems:
             console.print(f"[red]FAIL[/red] {problem}", soft_wrap=True)
     else:
-        how = "structure and every frame replayed" if replay and report.seed is not None else "structure"
+        how = "structure and every frame replayed" if replayed else "structure"
         console.print(f"[green]OK[/green]   {path} ({report.steps} steps; {how})", soft_wrap=True)
     for note in report.notes:
         console.print(f"       note: {note}", soft_wrap=True)
@@ -200,11 +256,12 @@ def recover_command(
 @recordings_app.command("import-arc")
 @friendly_errors
 def import_arc_command(
-    files: Annotated[list[Path], typer.Argument(help="ARC-AGI-3 toolkit recordings (.jsonl).")],
+    files: Annotated[list[Path], typer.Argument(help="ARC-AGI-3 toolkit recordings (.jsonl or .jsonl.gz).")],
     out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = DEFAULT_RECORDINGS,
     agent: Annotated[bool, typer.Option("--agent", help="Mark the steps as played by an agent (default: human).")] = False,
 ) -> None:
-    """Convert ARC-AGI-3 toolkit JSONL recordings into episodes, one per play-through."""
+    """Convert ARC-AGI-3 toolkit JSONL recordings into episodes. An episode ends at WIN or GAME_OVER; play after a
+    level RESET is the next episode of the same play-through. A record that fits no episode is named, exit status 1."""
     from recorder import import_arc_jsonl
 
     result = import_arc_jsonl(files, out, app_version(), controller=1 if agent else 0)
@@ -214,9 +271,9 @@ def import_arc_command(
     for note in result.notes:
         console.print(f"note: {note}", soft_wrap=True)
     for problem in result.problems:
-        console.print(f"[yellow]Skipped:[/yellow] {problem}", soft_wrap=True)
+        console.print(f"[red]Not imported:[/red] {problem}", soft_wrap=True)
     console.print(f"{len(result.episodes)} episode(s) imported, {len(result.problems)} problem(s).")
-    if not result.episodes:
+    if result.problems or not result.episodes:
         raise typer.Exit(1)
 
 
