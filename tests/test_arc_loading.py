@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import time
+
 import numpy as np
 import pytest
+from arc_agi import Arcade, OperationMode
 from conftest import TOY_GAME, write_game
 
 from aria_desktop.errors import AriaError
@@ -130,3 +136,56 @@ def test_download_without_network_is_one_clear_sentence(tmp_path, monkeypatch):
     monkeypatch.setenv("ARC_BASE_URL", "http://127.0.0.1:9")  # nothing listens there: fails at once, offline
     with pytest.raises(AriaError, match="Could not download ARC-AGI-3 game 'ls20'.*check the network"):
         open_game("ls20", tmp_path)
+
+
+def _add_version(root, version: str, downloaded: str | None, levels: int = 2):
+    folder = write_game(root, "toyw", version, TOY_GAME, levels=levels)
+    meta = json.loads((folder / "metadata.json").read_text())
+    if downloaded:
+        meta["date_downloaded"] = downloaded
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    return folder
+
+
+def _toolkit_choice(root) -> str:
+    logger = logging.getLogger("test.arc.versions")
+    logger.propagate = False
+    return Arcade(operation_mode=OperationMode.OFFLINE, environments_dir=str(root), logger=logger).make("toyw").environment_info.game_id
+
+
+def test_a_bare_id_opens_the_version_the_toolkit_opens(tmp_path):
+    root = tmp_path / "envs"
+    _add_version(root, "aaaa", "2026-04-15T07:46:02+00:00", levels=6)  # downloaded last, folder made first
+    newer_folder = _add_version(root, "bbbb", "2026-04-10T13:28:29+00:00")
+    os.utime(newer_folder, (time.time() + 100, time.time() + 100))  # the old rule (folder mtime) picked bbbb
+    assert open_game("toyw", root).version == "aaaa" == _toolkit_choice(root).split("-")[1]
+    assert open_game("toyw-bbbb", root).version == "bbbb"
+    entries = [e for e in list_games(root) if e.id == "toyw"]
+    assert [(e.version, e.default, e.open_id) for e in entries] == [("aaaa", True, "toyw"), ("bbbb", False, "toyw-bbbb")]
+    assert entries[0].levels == 2  # what the game reports once loaded, not the 6 its metadata lists
+    assert entries[0].first_frame is not None and entries[0].first_frame.shape == (64, 64)
+
+
+def test_versions_without_dates_or_with_equal_dates_follow_the_toolkit(tmp_path):
+    for dates in ((None, None), ("2026-04-10T13:28:26+00:00",) * 2, (None, "2026-01-01T00:00:00+00:00")):
+        root = tmp_path / f"envs{len(list(tmp_path.iterdir()))}"
+        for version, date in zip(("zz01", "aa02"), dates):
+            _add_version(root, version, date)
+        assert f"toyw-{open_game('toyw', root).version}" == _toolkit_choice(root)
+
+
+def test_aria_games_marks_the_version_a_bare_id_opens(tmp_path):
+    from typer.testing import CliRunner
+
+    from aria_desktop.cli import app
+
+    root = tmp_path / "envs"
+    _add_version(root, "aaaa", "2026-04-15T07:46:02+00:00")
+    _add_version(root, "bbbb", "2026-04-10T13:28:29+00:00")
+    result = CliRunner().invoke(app, ["games", "--env-dir", str(root)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "toyw" in line.lower()]
+    assert "aaaa (bare id)" in rows[0] and rows[0].split()[1] == "toyw"
+    assert "toyw-bbbb" in rows[1] and "bare id" not in rows[1]
+    help_text = CliRunner().invoke(app, ["games", "--help"], env={"COLUMNS": "200"}).output
+    assert "game-version" in help_text and "Arcade.make" in help_text

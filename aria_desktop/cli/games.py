@@ -14,21 +14,34 @@ from aria_desktop.errors import friendly_errors
 
 @friendly_errors
 def games_command(env_dir: EnvDir = None) -> None:
-    """List every playable game: Breakout, the built-in games and ARC-AGI-3 games in the environments folder."""
+    """List every playable game: Breakout, the built-in games and ARC-AGI-3 games in the environments folder.
+
+    A game found in several versions is listed once per version. Its bare id (`vc33`) opens the version the
+    ARC-AGI-3 toolkit's `Arcade.make("vc33")` opens: the latest `date_downloaded` in its metadata.json,
+    marked "bare id" below; the `game-version` form (`vc33-9851e02b`) opens one version exactly, wherever a
+    command takes a game id. Levels are what the game reports once loaded.
+    """
     from aria_desktop.games.catalog import list_games
 
+    entries = list_games(env_dir)
+    versions: dict[str, int] = {}
+    for entry in entries:
+        versions[entry.id] = versions.get(entry.id, 0) + 1
     table = Table(title="Playable games")
     for column in ("id", "kind", "title", "version", "levels", "actions"):
         table.add_column(column)
     problems = []
-    for entry in list_games(env_dir):
+    for entry in entries:
         if entry.error:
             problems.append(entry.error)
             continue
         levels = "-" if entry.levels is None else str(entry.levels)
-        table.add_row(entry.id, entry.kind.value, entry.title, entry.version, levels, " ".join(entry.actions))
+        version = entry.version + (" (bare id)" if entry.default and versions[entry.id] > 1 else "")
+        table.add_row(entry.open_id, entry.kind.value, entry.title, version, levels, " ".join(entry.actions))
     console = Console()
     console.print(table)
+    if any(count > 1 for count in versions.values()):
+        console.print("A bare id opens the version marked (bare id), as the toolkit does; ID-VERSION opens that version.")
     for problem in problems:
         console.print(f"[yellow]Skipped:[/yellow] {problem}")
 

@@ -10,7 +10,8 @@ import copy
 import json
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ def _import_toolkit() -> None:
 
 _import_toolkit()
 from arc_agi import Arcade, OperationMode  # noqa: E402
+from arc_agi.models import EnvironmentInfo  # noqa: E402
 from arcengine import ARCBaseGame, FrameDataRaw, GameAction, GameState  # noqa: E402
 
 from aria_desktop.errors import AriaError  # noqa: E402
@@ -68,6 +70,9 @@ class ArcGameInfo:
     default_fps: int
     local_dir: Path
     kind: GameKind
+    description: str = ""  # one line: the mechanic (metadata "description"; real ARC games: their tags)
+    date_downloaded: datetime | None = None  # the toolkit picks the latest of these for a bare id
+    scan_order: int = 0  # place in the toolkit's walk of the folder (Path.rglob): it breaks date ties
 
 
 def read_metadata(metadata_file: Path, kind: GameKind) -> ArcGameInfo:
@@ -78,6 +83,11 @@ def read_metadata(metadata_file: Path, kind: GameKind) -> ArcGameInfo:
         raise AriaError(f"Game metadata {metadata_file} cannot be read ({e}); fix or remove that folder.") from e
     base_id, _, version = game_id.partition("-")
     baseline = tuple(int(n) for n in meta.get("baseline_actions") or [])
+    tags = ", ".join(str(t) for t in meta.get("tags") or [])
+    try:  # read the date as the toolkit does (its own model), so both pick the same version
+        downloaded = EnvironmentInfo.model_validate(meta).date_downloaded
+    except ValueError:
+        downloaded = None
     return ArcGameInfo(
         game_id=game_id,
         base_id=base_id,
@@ -88,19 +98,22 @@ def read_metadata(metadata_file: Path, kind: GameKind) -> ArcGameInfo:
         default_fps=int(meta.get("default_fps") or 5),
         local_dir=metadata_file.parent,
         kind=kind,
+        description=str(meta.get("description") or (f"tags: {tags}" if tags else "")),
+        date_downloaded=downloaded,
     )
 
 
 def scan_environments(environments_dir: Path, kind: GameKind) -> tuple[list[ArcGameInfo], list[str]]:
-    """All games under a folder, and one sentence per metadata.json that could not be read."""
+    """All games under a folder (sorted by path), and one sentence per metadata.json that could not be read."""
     found: list[ArcGameInfo] = []
     problems: list[str] = []
-    for metadata_file in sorted(environments_dir.rglob("metadata.json")):
+    # Walked like the toolkit's Arcade._scan_for_environments (rglob, unsorted): that order breaks its ties.
+    for order, metadata_file in enumerate(environments_dir.rglob("metadata.json")):
         try:
-            found.append(read_metadata(metadata_file, kind))
+            found.append(replace(read_metadata(metadata_file, kind), scan_order=order))
         except AriaError as e:
             problems.append(str(e))
-    return found, problems
+    return sorted(found, key=lambda i: i.local_dir), problems
 
 
 class _LogCapture(logging.Handler):
@@ -210,6 +223,7 @@ class ArcGame(Game):
         if last is None:
             raise AriaError(f"Game '{self.id}' could not be reset: {self._log.reason()}; fix its game file.")
         self._accept(last)
+        self.levels = last.win_levels or self.meta.levels  # the game's own count wins over its metadata
         return self._frame
 
     def step(self, action: int, xy: tuple[int, int] | None = None) -> Step:

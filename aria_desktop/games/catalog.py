@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+
+import numpy as np
 
 from aria_desktop.errors import AriaError
 from aria_desktop.games.arc import BUILTIN_ENVIRONMENTS, ArcGame, ArcGameInfo, quiet_logger, scan_environments
@@ -12,6 +15,7 @@ from aria_desktop.games.game import Game, GameKind
 
 ENV_VAR = "ENVIRONMENTS_DIR"
 DOWNLOAD_DIR = Path.home() / ".cache" / "aria" / "environment_files"
+BREAKOUT_DESCRIPTION = "Atari 2600: move the paddle left and right to bounce the ball into the bricks; 5 lives."
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,14 @@ class GameEntry:
     levels: int | None
     actions: list[str] = field(default_factory=list)
     error: str | None = None  # why the game cannot be played, in one sentence
+    description: str = ""  # one line: what the game is about
+    default: bool = True  # whether the bare id opens this version (False: another version of the game does)
+    first_frame: np.ndarray | None = field(default=None, repr=False, compare=False)  # the launcher's preview
+
+    @property
+    def open_id(self) -> str:
+        """The id that opens exactly this entry: the bare id for the version it opens, else ID-VERSION."""
+        return self.id if self.default else f"{self.id}-{self.version}"
 
 
 def environments_dir(explicit: Path | str | None = None) -> Path | None:
@@ -51,12 +63,21 @@ def _infos(env_dir: Path | None) -> tuple[list[ArcGameInfo], list[str]]:
     return builtin + arc, problems
 
 
-def _latest(infos: list[ArcGameInfo]) -> dict[str, ArcGameInfo]:
-    """One entry per base id; a later version (by folder mtime) wins, like the toolkit's 'latest'."""
-    by_id: dict[str, ArcGameInfo] = {}
-    for info in sorted(infos, key=lambda i: i.local_dir.stat().st_mtime):
-        by_id[info.base_id] = info
-    return by_id
+def default_version(infos: list[ArcGameInfo]) -> ArcGameInfo:
+    """The version a bare id opens: the toolkit's rule (`Arcade.make` offline, `_find_local_game`): the latest
+    `date_downloaded` in metadata.json, a version without one counting as oldest; on a tie the first the
+    toolkit's walk of the folder finds (its sort is stable)."""
+    oldest = datetime.min.replace(tzinfo=UTC)
+    walked = sorted(infos, key=lambda i: i.scan_order)
+    return sorted(walked, key=lambda i: i.date_downloaded or oldest, reverse=True)[0]
+
+
+def _defaults(infos: list[ArcGameInfo]) -> dict[str, ArcGameInfo]:
+    """Per base id, the version its bare id opens."""
+    by_id: dict[str, list[ArcGameInfo]] = {}
+    for info in infos:
+        by_id.setdefault(info.base_id, []).append(info)
+    return {base: default_version(versions) for base, versions in by_id.items()}
 
 
 def list_games(env_dir: Path | str | None = None) -> list[GameEntry]:
@@ -66,17 +87,22 @@ def list_games(env_dir: Path | str | None = None) -> list[GameEntry]:
     entries: list[GameEntry] = []
     breakout = BreakoutGame()
     entries.append(
-        GameEntry(breakout.id, breakout.kind, breakout.title, breakout.version, None, [a.name for a in breakout.actions])
+        GameEntry(breakout.id, breakout.kind, breakout.title, breakout.version, None, [a.name for a in breakout.actions],
+                  description=BREAKOUT_DESCRIPTION, first_frame=np.array(breakout.reset(0)))
     )
     breakout.close()
     infos, problems = _infos(environments_dir(env_dir))
+    defaults = _defaults(infos)
     for info in infos:
+        known = dict(kind=info.kind, title=info.title, version=info.version, description=info.description,
+                     default=defaults[info.base_id] is info)
         try:
-            game = ArcGame(info)
-            names = [a.name for a in game.actions]
-            entries.append(GameEntry(info.base_id, info.kind, info.title, info.version, info.levels, names))
+            game = ArcGame(info)  # loaded: the levels and actions the game itself reports
+            entries.append(GameEntry(info.base_id, levels=game.levels, actions=[a.name for a in game.actions],
+                                     first_frame=game.frame.copy(), **known))
+            game.close()
         except AriaError as e:
-            entries.append(GameEntry(info.base_id, info.kind, info.title, info.version, info.levels, [], str(e)))
+            entries.append(GameEntry(info.base_id, levels=info.levels, error=str(e), **known))
     for problem in problems:
         entries.append(GameEntry("?", GameKind.ARC, "unreadable", "", None, [], problem))
     return entries
@@ -99,7 +125,7 @@ def open_game(game_id: str, env_dir: Path | str | None = None, seed: int = 0, co
     base_id, _, version = game_id.partition("-")
     matches = [i for i in infos if i.base_id == base_id and (not version or i.version == version)]
     if matches:
-        return ArcGame(_latest(matches)[base_id], seed=seed)
+        return ArcGame(default_version(matches), seed=seed)
     if os.environ.get("ARC_API_KEY"):
         return ArcGame(download_arc_game(game_id, folder or DOWNLOAD_DIR), seed=seed)
     where = f"in {folder}" if folder else "built in, and no environments folder was given"
@@ -134,4 +160,4 @@ def download_arc_game(game_id: str, into: Path) -> ArcGameInfo:
     found = [i for i in infos if i.base_id == base_id]
     if not found:
         raise AriaError(f"Downloaded game '{game_id}' was not found in {into}; try again or pass --env-dir.")
-    return _latest(found)[base_id]
+    return default_version(found)

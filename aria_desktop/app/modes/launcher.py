@@ -24,7 +24,7 @@ class LauncherMode(Mode):
     def __init__(self, app) -> None:
         super().__init__(app)
         self.games: list[GameEntry] = self._scan()
-        ids = [g.id for g in self.games]
+        ids = [g.open_id for g in self.games]
         self.selected = ids.index(app.config.game) if app.config.game in ids else 0
         self.editing: str | None = None  # the folder being typed, while editing
         self.editing_field = "out_dir"  # which folder: "out_dir" (recordings) or "env_dir" (environments)
@@ -55,7 +55,7 @@ class LauncherMode(Mode):
         if entry.error and mode != "replay":
             self.app.show_error(entry.error)
             return
-        self.app.config.game = entry.id
+        self.app.config.game = entry.open_id
         self.app.switch(mode)
 
     # -- input ---------------------------------------------------------------------------------------
@@ -124,9 +124,9 @@ class LauncherMode(Mode):
         except AriaError as e:
             self.app.show_error(str(e))
             return
-        chosen = self.entry.id
+        chosen = self.entry.open_id
         self.games = self._scan()
-        ids = [g.id for g in self.games]
+        ids = [g.open_id for g in self.games]
         self.selected = ids.index(chosen) if chosen in ids else 0
         arc = sum(g.kind.value == "arc" for g in self.games)
         self.app.show_message(f"Environments folder {cfg.env_dir or '(none)'}: {arc} ARC-AGI-3 game(s) found")
