@@ -46,3 +46,30 @@ def test_bench_app_prints_both_columns(capsys):
     assert "recording off" in out and "recording on" in out and "median" in out and "p95" in out
     assert figures["on_median_ms"] > 0 and figures["off_median_ms"] > 0
     assert "no episode was saved" not in out  # the recording run really recorded
+
+
+def test_no_display_is_one_sentence_and_nothing_is_written(tmp_path, monkeypatch):
+    from aria_desktop.cli import app
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, [], env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert "No display" in result.output and "xvfb-run" in result.output and "\n" not in result.output.strip()
+    assert list(tmp_path.iterdir()) == []  # no empty recordings folder left behind
+
+
+def test_sdl_falling_back_to_an_unseen_driver_is_refused(monkeypatch):
+    import pygame
+    import pytest
+
+    from aria_desktop.app.app import App
+    from aria_desktop.errors import AriaError
+
+    monkeypatch.setenv("DISPLAY", ":999")  # says there is a display, but SDL ends up offscreen
+    monkeypatch.delenv("SDL_VIDEODRIVER", raising=False)
+    monkeypatch.setattr(pygame.display, "init", lambda: None)
+    monkeypatch.setattr(pygame.display, "get_driver", lambda: "offscreen")
+    with pytest.raises(AriaError, match="SDL found only its 'offscreen' driver"):
+        App()

@@ -6,6 +6,7 @@ config.pace.fixed_dt set, every frame advances the same amount of game time and 
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -26,12 +27,32 @@ from aria_desktop.app.screenshot import save_screenshot
 from aria_desktop.app.text import Fonts, draw_text
 from aria_desktop.errors import AriaError
 
+NO_DISPLAY = (
+    "No display: ARIA's window needs a desktop session ({why}); run it in one, under Xvfb (`xvfb-run -a aria`), "
+    "or set SDL_VIDEODRIVER=dummy to run the window unseen."
+)
+_UNSEEN_DRIVERS = ("offscreen", "dummy")  # SDL's fallbacks: a window nobody sees would wait forever for keys
+
+
+def check_display() -> None:
+    """Say in one sentence that there is no display, instead of opening an unseen window that never ends.
+    An explicitly set SDL_VIDEODRIVER (tests, benchmarks: `dummy`) is respected."""
+    if os.environ.get("SDL_VIDEODRIVER"):
+        return
+    unix_desktop = sys.platform.startswith(("linux", "freebsd", "openbsd"))
+    if unix_desktop and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise AriaError(NO_DISPLAY.format(why="neither DISPLAY nor WAYLAND_DISPLAY is set"))
+
 
 class App:
     def __init__(self, config: AppConfig | None = None, mode: str = "launcher", **params) -> None:
         self.config = config or AppConfig()
+        check_display()
         try:
             pygame.display.init()  # display and fonts only: the app makes no sound
+            if pygame.display.get_driver() in _UNSEEN_DRIVERS and not os.environ.get("SDL_VIDEODRIVER"):
+                pygame.display.quit()
+                raise AriaError(NO_DISPLAY.format(why=f"SDL found only its '{pygame.display.get_driver()}' driver"))
             pygame.font.init()
             pygame.display.set_caption("ARIA Desktop")
             self.screen = pygame.display.set_mode(self.config.layout.window, pygame.RESIZABLE)
@@ -216,7 +237,7 @@ class App:
         except OSError as e:
             self.show_error(f"The screenshot could not be saved in {self.config.screenshot_dir} ({e.strerror or e}); check that folder.")
             return None
-        self.show_message(f"Screenshot saved to {path}")
+        self.show_message(f"Screenshot saved to {path.resolve()}")
         return path
 
     # -- drawing ---------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aria_desktop.paths import DEFAULT_RECORDINGS, DEFAULT_SCREENSHOTS
+
 
 @dataclass
 class Theme:
@@ -51,12 +53,12 @@ class AppConfig:
     """What a session starts with; the launcher can change the game, mode, agent and recordings folder."""
 
     game: str = "breakout"
-    out_dir: Path = Path("recordings")
+    out_dir: Path = DEFAULT_RECORDINGS
     env_dir: Path | None = None
     record: bool = True
     agent: str = "scripted"  # falls back to random for games without a scripted agent
     seed: int = 0
-    screenshot_dir: Path = Path("screenshots")
+    screenshot_dir: Path = DEFAULT_SCREENSHOTS
     theme: Theme = field(default_factory=Theme)
     layout: Layout = field(default_factory=Layout)
     pace: Pace = field(default_factory=Pace)

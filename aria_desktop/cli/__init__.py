@@ -6,12 +6,15 @@ import typer
 
 from aria_desktop.cli.bench import bench_app
 from aria_desktop.cli.games import games_command, run_command
+from aria_desktop.cli.options import DEFAULT_RECORDINGS
 from aria_desktop.cli.play import launch_app, play_command
 from aria_desktop.cli.record import record_command
 from aria_desktop.cli.recordings import recordings_app
 
 app = typer.Typer(
-    help="ARIA Desktop: record, train, watch and dream world models on ARC-AGI-3 games and Atari Breakout.",
+    help="ARIA Desktop: record, train, watch and dream world models on ARC-AGI-3 games and Atari Breakout. "
+    f"Recordings go to {DEFAULT_RECORDINGS} unless --out says otherwise (a checkout's recordings/, else "
+    "$XDG_DATA_HOME/aria/recordings); F12 screenshots to the screenshots/ folder beside it.",
     add_completion=False,
     pretty_exceptions_enable=False,
 )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-DEFAULT_RECORDINGS = Path("recordings")
+from aria_desktop.paths import DEFAULT_RECORDINGS  # noqa: F401  (re-exported: every command's --out default)
 
 EnvDir = Annotated[
     Path | None,

@@ -28,7 +28,7 @@ def launch_app(
     from aria_desktop.app import App, AppConfig
     from aria_desktop.games.catalog import environments_dir
 
-    config = AppConfig(out_dir=Path(out_dir), env_dir=environments_dir(env_dir), record=record, agent=agent, seed=seed)
+    config = AppConfig(out_dir=Path(out_dir).expanduser().resolve(), env_dir=environments_dir(env_dir), record=record, agent=agent, seed=seed)
     params: dict = {}
     if mode == "replay" and game and Path(game).exists():  # `aria play FILE_OR_FOLDER --mode replay`
         params["path"] = Path(game)

@@ -116,7 +116,7 @@ class LauncherMode(Mode):
         cfg = self.app.config
         if self.editing_field == "out_dir":
             if text:
-                cfg.out_dir = Path(text).expanduser()
+                cfg.out_dir = Path(text).expanduser().resolve()
                 self.app.show_message(f"Recordings go to {cfg.out_dir}")
             return
         try:  # an empty field means no environments folder: built-in games only
