@@ -202,3 +202,60 @@ def test_a_slow_agent_thinks_without_freezing_the_window(tmp_path):
             break
     assert app.mode.steps == 1 and app.mode.steps_by == [0, 1]
     app.close()
+
+
+def test_launcher_folder_field_does_not_type_the_key_that_opened_it(tmp_path):
+    app = make_app(tmp_path, "launcher")
+    ticks(app, 1)
+    before = str(app.config.out_dir)
+    # What SDL sends for one press of O: the KEYDOWN, then the same letter as text input.
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_o, mod=0, unicode="o"))
+    pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text="o"))
+    pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text="/x"))
+    ticks(app, 1)
+    assert app.mode.editing == before + "/x"
+    tap(pygame.K_ESCAPE)
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_e, mod=0, unicode="e"))
+    pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text="e"))
+    pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text="e"))  # a real "e" typed next is kept
+    ticks(app, 1)
+    assert app.mode.editing == "e"
+    app.close()
+
+
+def test_launcher_shows_the_game_and_says_when_play_does_not_record(tmp_path):
+    from aria_desktop.app.render import ARC_PALETTE
+
+    app = make_app(tmp_path, "launcher", record=True, game="maze")
+    ticks(app, 1)
+    assert app.mode.entry.id == "maze" and "junction" in app.mode.entry.description
+    assert "Play & record  [Enter]" in app.mode.button_labels
+    # the preview: the maze's first frame, drawn scaled into the details column
+    frame = app.mode.entry.first_frame
+    x, y = app.mode.button_rects[0][0].x, app.mode.button_rects[0][0].y
+    scale = 3  # the 240x210 preview box holds the 64x64 frame 3 times over
+    top = y - 12 - 64 * scale
+    assert tuple(app.screen.get_at((x + 10 * scale + 1, top + 10 * scale + 1)))[:3] == tuple(ARC_PALETTE[frame[10, 10]])
+    tap(pygame.K_c)
+    ticks(app, 1)
+    labels = app.mode.button_labels
+    assert "Play & record  [Enter]" not in labels and "Play (not recorded)  [Enter]" in labels
+    app.close()
+
+
+def test_an_idle_window_sleeps_until_input_instead_of_redrawing(tmp_path, monkeypatch):
+    app = make_app(tmp_path, "launcher")
+    app.config.pace.fixed_dt = None  # real pacing: the idle wait applies
+    waits = []
+
+    def wait(timeout_ms):  # what SDL returns when a key is pressed during the wait
+        waits.append(timeout_ms)
+        return pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN, mod=0, unicode="")
+
+    monkeypatch.setattr(pygame.event, "wait", wait)
+    selected = app.mode.selected
+    assert app.idle and app.tick()
+    assert waits == [1000 // app.config.pace.idle_fps] and app.mode.selected == selected + 1  # the key was handled
+    app.panel_sources.append(list)  # background work reporting to the panel keeps the full frame rate
+    assert not app.idle and app.tick() and len(waits) == 1
+    app.close()

@@ -124,6 +124,7 @@ class App:
             self.close()
             return False
         pace = self.config.pace
+        events = self._wait_while_idle()
         if pace.fixed_dt is None:
             # A long pause (loading a game, a dragged window) must not fast-forward the game.
             dt = min(self.clock.tick(pace.display_fps) / 1000.0, pace.max_dt)
@@ -132,7 +133,7 @@ class App:
         now = time.perf_counter()
         self._frame_times.append(now - self._last_time)
         self._last_time = now
-        for event in pygame.event.get():
+        for event in events + pygame.event.get():
             self._handle(event)
             if not self.running:
                 self.close()
@@ -141,6 +142,20 @@ class App:
         self._draw()
         self.frames += 1
         return self.running
+
+    @property
+    def idle(self) -> bool:
+        """Nothing on screen moves on its own: no animating mode, no background work reporting to the panel."""
+        return self.mode is not None and not self.mode.animating and not self.panel_sources
+
+    def _wait_while_idle(self) -> list[pygame.event.Event]:
+        """While idle, sleep until input arrives or the next idle frame is due (Pace.idle_fps), so an idle window
+        costs almost no CPU; returns the event that woke it. Tests (fixed_dt) never sleep."""
+        pace = self.config.pace
+        if pace.fixed_dt is not None or not self.idle:
+            return []
+        event = pygame.event.wait(1000 // pace.idle_fps)
+        return [] if event.type == pygame.NOEVENT else [event]
 
     def quit(self) -> None:
         self.running = False

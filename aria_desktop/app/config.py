@@ -38,6 +38,7 @@ class Layout:
 @dataclass
 class Pace:
     display_fps: int = 60  # redraw rate of the window
+    idle_fps: int = 2  # redraw rate while nothing moves on its own (the loop sleeps until input or this)
     fixed_dt: float | None = None  # tests: advance this many seconds per frame, never sleep
     max_dt: float = 0.25  # the most game time one frame may advance (after a stall)
     speeds: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # play/watch speed multipliers

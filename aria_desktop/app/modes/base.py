@@ -47,6 +47,12 @@ class Mode:
     def update(self, dt: float) -> None:
         """Advance by dt seconds of (scaled) time."""
 
+    @property
+    def animating(self) -> bool:
+        """Whether the mode changes on its own (a game in real time, an agent, playback); when not, the app
+        redraws only on input or at Pace.idle_fps, instead of at display_fps."""
+        return True
+
     def draw(self, surface: pygame.Surface, area: pygame.Rect) -> None:
         """Draw the main area."""
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pygame
 
 from aria_desktop.agents import AGENT_NAMES
 from aria_desktop.app.header import HeaderInfo
 from aria_desktop.app.modes.base import Mode, modes_in_order, register
+from aria_desktop.app.render import frame_to_rgb, integer_scale
 from aria_desktop.app.text import draw_text, wrap
 from aria_desktop.errors import AriaError
 from aria_desktop.games.catalog import GameEntry, environments_dir, list_games
@@ -28,8 +30,12 @@ class LauncherMode(Mode):
         self.selected = ids.index(app.config.game) if app.config.game in ids else 0
         self.editing: str | None = None  # the folder being typed, while editing
         self.editing_field = "out_dir"  # which folder: "out_dir" (recordings) or "env_dir" (environments)
+        # The TEXTINPUT of the O / E press that opens a folder field arrives after its KEYDOWN: not typed text.
+        self._skip_text: str | None = None
         self.row_rects: list[pygame.Rect] = []
         self.button_rects: list[tuple[pygame.Rect, str]] = []
+        self.button_labels: list[str] = []
+        self._previews: dict[str, pygame.Surface] = {}  # open id -> first frame as a surface (made once)
 
     def _scan(self) -> list[GameEntry]:
         """The games, scanned once per environments folder in a session (loading each game takes time)."""
@@ -45,6 +51,10 @@ class LauncherMode(Mode):
             self.app.show_error(str(e))
             self.app.config.env_dir = None
             return list_games(None)
+
+    @property
+    def animating(self) -> bool:
+        return False  # the launcher changes only on input
 
     @property
     def entry(self) -> GameEntry:
@@ -93,14 +103,18 @@ class LauncherMode(Mode):
             self.editing_field = "out_dir" if key == pygame.K_o else "env_dir"
             current = cfg.out_dir if key == pygame.K_o else cfg.env_dir
             self.editing = str(current) if current else ""
+            self._skip_text = getattr(event, "unicode", "") or None
             pygame.key.start_text_input()
             return True
         return False
 
     def _edit(self, event: pygame.event.Event) -> bool:
         if event.type == pygame.TEXTINPUT:
-            self.editing += event.text
+            skip, self._skip_text = self._skip_text, None
+            if event.text != skip:
+                self.editing += event.text
         elif event.type == pygame.KEYDOWN:
+            self._skip_text = None  # the opening key's echo comes before any other key
             if event.key == pygame.K_BACKSPACE:
                 self.editing = self.editing[:-1]
             elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
@@ -154,35 +168,59 @@ class LauncherMode(Mode):
                                                 area.right - x - list_width - 40, area.height))
 
     def _draw_details(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        fonts, theme, cfg = self.app.fonts, self.app.config.theme, self.app.config
+        fonts, theme = self.app.fonts, self.app.config.theme
         g = self.entry
         x, y = rect.x, rect.y
         draw_text(surface, g.title, (x, y), fonts.normal, theme.accent, rect.width)
         y += fonts.normal.get_height() + 4
-        facts = [f"id {g.id} · {g.kind.value} · version {g.version}"]
-        if g.levels:
-            facts.append(f"{g.levels} levels")
-        facts.append("actions: " + (", ".join(g.actions) or "-"))
-        for line in facts:
-            for part in wrap(line, fonts.small, rect.width):
-                draw_text(surface, part, (x, y), fonts.small, theme.text, rect.width)
-                y += fonts.small.get_height() + 2
+        lines = [(g.description, theme.text)] if g.description else []
+        facts = f"id {g.open_id} · {g.kind.value} · version {g.version}" + (f" · {g.levels} levels" if g.levels else "")
+        lines += [(facts, theme.dim), ("actions: " + (", ".join(g.actions) or "-"), theme.dim)]
         if g.error:
-            for part in wrap(g.error, fonts.small, rect.width):
-                draw_text(surface, part, (x, y), fonts.small, theme.record, rect.width)
+            lines.append((g.error, theme.record))
+        for line, color in lines:
+            for part in wrap(line, fonts.small, rect.width):
+                draw_text(surface, part, (x, y), fonts.small, color, rect.width)
                 y += fonts.small.get_height() + 2
-        y += 14
-        self.button_rects = []
+        y += 8
+        y = self._draw_preview(surface, pygame.Rect(x, y, min(rect.width, 240), 210)) + 12
+        self.button_rects, self.button_labels = [], []
         for mode in modes_in_order():
             if mode.launcher_label is None:
                 continue
-            label = mode.launcher_label
+            label = self._button_label(mode)
             button = pygame.Rect(x, y, min(rect.width, 280), fonts.normal.get_height() + 12)
             surface.fill(theme.header, button)
             pygame.draw.rect(surface, theme.accent, button, 1)
             draw_text(surface, label, (button.x + 10, button.y + 6), fonts.normal, theme.text, button.width - 20)
             self.button_rects.append((button, mode.name))
+            self.button_labels.append(label)
             y = button.bottom + 8
+        self._draw_settings(surface, x, y, rect.width)
+
+    def _button_label(self, mode) -> str:
+        """A mode's button; with recording off, Play says it will not record."""
+        if mode.name == "play" and not self.app.config.record:
+            return mode.launcher_label.replace("Play & record", "Play (not recorded)")
+        return mode.launcher_label
+
+    def _draw_preview(self, surface: pygame.Surface, box: pygame.Rect) -> int:
+        """The selected game's first frame, integer-scaled into the box; returns the bottom edge used."""
+        g = self.entry
+        if g.first_frame is None:
+            return box.y
+        if g.open_id not in self._previews:
+            self._previews[g.open_id] = pygame.surfarray.make_surface(
+                np.ascontiguousarray(frame_to_rgb(g.first_frame).swapaxes(0, 1)))
+        image = self._previews[g.open_id]
+        scale = integer_scale(image.get_size(), box)
+        size = (image.get_width() * scale, image.get_height() * scale)
+        surface.blit(pygame.transform.scale(image, size), box.topleft)
+        pygame.draw.rect(surface, self.app.config.theme.header, (*box.topleft, *size), 1)
+        return box.y + size[1]
+
+    def _draw_settings(self, surface: pygame.Surface, x: int, y: int, width: int) -> None:
+        fonts, theme, cfg = self.app.fonts, self.app.config.theme, self.app.config
         y += 10
         settings = [
             (f"Agent for watch / take-over: {cfg.agent}   [A] to change", theme.text),
@@ -191,8 +229,8 @@ class LauncherMode(Mode):
             self._folder_line("Environments folder", "env_dir", str(cfg.env_dir or "(none: built-in games only)"), "E"),
         ]
         for line, color in settings:
-            for part in wrap(line, fonts.small, rect.width):
-                draw_text(surface, part, (x, y), fonts.small, color, rect.width)
+            for part in wrap(line, fonts.small, width):
+                draw_text(surface, part, (x, y), fonts.small, color, width)
                 y += fonts.small.get_height() + 3
 
     def _folder_line(self, label: str, field: str, value: str, key: str) -> tuple[str, tuple[int, int, int]]:

@@ -213,6 +213,10 @@ class ReplayMode(Mode):
         fraction = (x - self.timeline.x) / max(1, self.timeline.width - 1)
         self.seek(round(fraction * self.view.steps))
 
+    @property
+    def animating(self) -> bool:
+        return self.playing  # a paused replay changes only on input
+
     def update(self, dt: float) -> None:
         if not self.playing or self.view is None:
             return
