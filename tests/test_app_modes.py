@@ -256,6 +256,7 @@ def test_an_idle_window_sleeps_until_input_instead_of_redrawing(tmp_path, monkey
     selected = app.mode.selected
     assert app.idle and app.tick()
     assert waits == [1000 // app.config.pace.idle_fps] and app.mode.selected == selected + 1  # the key was handled
+    assert app.last_header[-1] == "idle"  # not a frame rate that only measures the wait
     app.panel_sources.append(list)  # background work reporting to the panel keeps the full frame rate
-    assert not app.idle and app.tick() and len(waits) == 1
+    assert not app.idle and app.tick() and len(waits) == 1 and app.last_header[-1].endswith(" fps")
     app.close()

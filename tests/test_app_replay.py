@@ -100,7 +100,41 @@ def test_replay_of_an_arc_recording_shows_clicks_and_levels(tmp_path):
     ticks(app, 1)
     lines = [line for section in app.mode.panel() for line in section.lines]
     assert "t = 1: ACTION6 at (8, 0)" in lines and "levels_completed 1" in lines
-    assert "level 1" in app.last_header
+    assert app.last_header[1] == "TG01" and "1 of 2 levels done" in app.last_header  # title, not id
+    # the click is marked where it landed, in the person's colour
+    assert app.mode.click_step == 0
+    rect = app.mode.frame_rect
+    s = rect.width // 64
+    centre = (rect.x + 8 * s + s // 2, rect.y + s // 2)
+    radius = max(6, 2 * s)
+    assert tuple(app.screen.get_at((centre[0] + radius - 1, centre[1])))[:3] == app.config.theme.human
+    tap(pygame.K_LEFT)  # the reset frame: no click to mark
+    ticks(app, 1)
+    assert app.mode.click_step is None
+    # the cell under the mouse, with its colour
+    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=(rect.x + 5 * s + 1, rect.y + 7 * s + 1), rel=(0, 0), buttons=(0, 0, 0)))
+    ticks(app, 1)
+    lines = [line for section in app.mode.panel() for line in section.lines]
+    assert f"mouse on cell (5, 7), colour {int(app.mode.shown[7, 5])}" in lines
+    app.close()
+
+
+def test_replay_shows_the_episodes_of_the_game_it_was_opened_from(tmp_path):
+    _record_breakout(tmp_path, [[1, 1]])
+    app = make_app(tmp_path, "play", game="tg01", env_dir=make_env_dir(tmp_path))
+    ticks(app, 1)
+    tap(pygame.K_RIGHT)
+    ticks(app, 4)
+    app.switch("replay")  # from tg01: only tg01's episodes, though breakout's are in the same folder
+    ticks(app, 1)
+    assert [p.parent.name for p in app.mode.paths] == ["tg01"]
+    app.switch("replay", path=tmp_path / "recordings")  # a folder given explicitly: every game in it
+    ticks(app, 1)
+    assert sorted({p.parent.name for p in app.mode.paths}) == ["breakout", "tg01"]
+    app.config.game = "maze"
+    app.switch("replay")
+    ticks(app, 1)
+    assert app.mode.paths == [] and "No recording of maze" in app.mode.problems[0]
     app.close()
 
 

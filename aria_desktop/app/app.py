@@ -287,7 +287,8 @@ class App:
             self._report_crash(e, f"drawing {self.mode.name}")
             if self.mode.name != "launcher":
                 self.switch("launcher")
-        self.last_header = draw_header(self.screen, header, info, self.fps, self.fonts, theme)
+        fps = None if self.idle and self.config.pace.fixed_dt is None else self.fps
+        self.last_header = draw_header(self.screen, header, info, fps, self.fonts, theme)
         self._draw_status(status)
         if self.show_help:
             draw_help(self.screen, self._help_sections(), self.fonts, theme)

@@ -22,7 +22,7 @@ class HeaderInfo:
     extra: str | None = None  # "paused", "speed 2x", ...
 
 
-def header_text(info: HeaderInfo, fps: float) -> list[str]:
+def header_text(info: HeaderInfo, fps: float | None) -> list[str]:
     """The header's parts, left to right (tests read these)."""
     parts = [info.mode, info.game]
     if info.controller:
@@ -33,12 +33,12 @@ def header_text(info: HeaderInfo, fps: float) -> list[str]:
         parts.append(info.score)
     if info.extra:
         parts.append(info.extra)
-    parts.append(f"{fps:.0f} fps")
+    parts.append("idle" if fps is None else f"{fps:.0f} fps")  # None: the window redraws only on input
     return parts
 
 
 def draw_header(
-    surface: pygame.Surface, rect: pygame.Rect, info: HeaderInfo, fps: float, fonts: Fonts, theme: Theme
+    surface: pygame.Surface, rect: pygame.Rect, info: HeaderInfo, fps: float | None, fonts: Fonts, theme: Theme
 ) -> list[str]:
     surface.fill(theme.header, rect)
     parts = header_text(info, fps)

@@ -80,6 +80,22 @@ def _defaults(infos: list[ArcGameInfo]) -> dict[str, ArcGameInfo]:
     return {base: default_version(versions) for base, versions in by_id.items()}
 
 
+def game_title(game_id: str, *folders: Path | str | None) -> str:
+    """A game's title from its metadata (no loading), looked up in the built-in games and the given environments
+    folders; the id itself when it is not found."""
+    from aria_desktop.games.breakout import BreakoutGame
+
+    if game_id == BreakoutGame.id:
+        return BreakoutGame.title
+    base_id = game_id.partition("-")[0]
+    for folder in (BUILTIN_ENVIRONMENTS, *folders):
+        if folder and Path(folder).is_dir():
+            for info in scan_environments(Path(folder), GameKind.BUILTIN)[0]:
+                if info.base_id == base_id:
+                    return info.title
+    return game_id
+
+
 def list_games(env_dir: Path | str | None = None) -> list[GameEntry]:
     """Every game with its actions; a game that fails to load is listed with the reason."""
     from aria_desktop.games.breakout import BreakoutGame

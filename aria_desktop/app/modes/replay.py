@@ -13,7 +13,7 @@ import pygame
 from aria_desktop.app.header import HeaderInfo
 from aria_desktop.app.modes.base import Mode, register
 from aria_desktop.app.panel import Section, TextSection
-from aria_desktop.app.render import draw_frame
+from aria_desktop.app.render import draw_frame, frame_size, window_to_grid
 from aria_desktop.app.text import draw_text, wrap
 
 BREAKOUT_ACTIONS = ("NOOP", "FIRE", "RIGHT", "LEFT")
@@ -81,8 +81,9 @@ class EpisodeView:
         self.ep.close()
 
 
-def _scan(folder: Path) -> tuple[list[Path], list[str]]:
-    """Recording files under the folder (oldest saved first) and one sentence per file that cannot be read."""
+def _scan(folder: Path, game: str | None = None) -> tuple[list[Path], list[str]]:
+    """Recording files under the folder (oldest saved first), only `game`'s when given, and one sentence per
+    file that cannot be read."""
     from recorder import iter_episodes
 
     paths: list[Path] = []
@@ -92,10 +93,22 @@ def _scan(folder: Path) -> tuple[list[Path], list[str]]:
     for item in iter_episodes(folder):
         if isinstance(item, str):
             problems.append(item)
-        else:
+        elif game is None or item.game == game:
             paths.append(Path(item.path))
     paths.sort(key=lambda p: (p.stat().st_mtime, p.name))  # saved order: names can tie within a second
+    if game is not None and not paths and not problems:
+        problems.append(f"No recording of {game} in {folder} yet; play it with recording on, or pick another game.")
     return paths, problems
+
+
+def _recorded_game(path: Path) -> str | None:
+    from recorder import open_episode
+
+    try:
+        with open_episode(path) as ep:
+            return ep.game
+    except Exception:  # noqa: BLE001 - opening it again in open() says what is wrong
+        return None
 
 
 @register
@@ -113,14 +126,18 @@ class ReplayMode(Mode):
         cfg = app.config
         if game:
             cfg.game = game
-        # A folder to browse, or a file to open among its neighbours, or the recordings folder.
+        # A folder to browse (every game in it), or a file to open among its game's episodes, or the recordings
+        # folder showing the episodes of the game replay was opened from.
         if path and Path(path).is_dir():
-            self.folder = Path(path)
+            self.folder, self.game_filter = Path(path), None
         elif path and Path(path).is_file():
-            self.folder = Path(path).parent
+            self.folder, self.game_filter = Path(path).parent, _recorded_game(Path(path))
         else:
-            self.folder = cfg.out_dir
-        self.paths, self.problems = _scan(self.folder)
+            self.folder, self.game_filter = cfg.out_dir, cfg.game.partition("-")[0]
+        self.paths, self.problems = _scan(self.folder, self.game_filter)
+        self.hover: tuple[int, int] | None = None  # the ARC cell under the mouse
+        self.frame_rect = pygame.Rect(0, 0, 0, 0)
+        self._titles: dict[str, str] = {}
         if self.problems:
             app.show_error(self.problems[0] + (f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""))
         self.view: EpisodeView | None = None
@@ -178,6 +195,9 @@ class ReplayMode(Mode):
         if event.type == pygame.MOUSEMOTION and self.scrubbing:
             self._scrub(event.pos[0])
             return True
+        if event.type == pygame.MOUSEMOTION:
+            self.hover = self._cell_at(event.pos)
+            return False
         if event.type == pygame.MOUSEBUTTONUP and event.button == 1:
             self.scrubbing = False
             return False
@@ -206,6 +226,11 @@ class ReplayMode(Mode):
         else:
             return False
         return True
+
+    def _cell_at(self, pos: tuple[int, int]) -> tuple[int, int] | None:
+        if self.view is None or self.view.frame_kind != "grid" or self.frame_rect.width == 0:
+            return None
+        return window_to_grid(pos, self.frame_rect, (64, 64))
 
     def _scrub(self, x: int) -> None:
         if self.view is None or self.timeline.width <= 0:
@@ -252,9 +277,33 @@ class ReplayMode(Mode):
                     y += fonts.normal.get_height() + 4
             return
         frame_area = pygame.Rect(area.x, area.y, area.width, area.height - TIMELINE_HEIGHT - 8)
-        draw_frame(surface, self.shown, frame_area)
+        self.frame_rect = draw_frame(surface, self.shown, frame_area)
+        self._mark_click(surface)
         self.timeline = pygame.Rect(area.x, area.bottom - TIMELINE_HEIGHT, area.width, TIMELINE_HEIGHT)
         self._draw_timeline(surface, self.timeline)
+
+    @property
+    def click_step(self) -> int | None:
+        """The step whose click the frame on screen shows: the step being played through, else the one that
+        produced observation t; None when that step was not a click."""
+        view = self.view
+        step = self.t if self.between else self.t - 1
+        if view is None or not 0 <= step < view.steps or view.xy[step][0] < 0:
+            return None
+        return step
+
+    def _mark_click(self, surface: pygame.Surface) -> None:
+        """A ring where the click landed (green: the person's, orange: the agent's), and its cell outlined."""
+        step = self.click_step
+        if step is None:
+            return
+        view, rect, theme = self.view, self.frame_rect, self.app.config.theme
+        x, y = (int(v) for v in view.xy[step])
+        s = rect.width // frame_size(self.shown)[0]
+        cell = pygame.Rect(rect.x + x * s, rect.y + y * s, s, s)
+        color = theme.agent if view.controllers[step] else theme.human
+        pygame.draw.rect(surface, (0, 0, 0), cell.inflate(2, 2), 1)
+        pygame.draw.circle(surface, color, cell.center, max(6, 2 * s), 2)
 
     def _draw_timeline(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         """One column per step (or per group of steps): who acted, where rewards came, and the cursor."""
@@ -280,10 +329,24 @@ class ReplayMode(Mode):
         who = None  # who acted to produce the frame shown (none for the reset frame)
         if self.t > 0:
             who = "agent" if view.controllers[self.t - 1] else "human"
-        levels = view.info_at("levels_completed", self.t)
-        score = f"level {levels}" if view.frame_kind == "grid" else f"return {view.returns[self.t]:g}"
-        return HeaderInfo(self.title, view.game, controller=who, step=self.t, score=score,
+        return HeaderInfo(self.title, self._title(view), controller=who, step=self.t, score=self._progress(),
                           extra=f"episode {self.index + 1}/{len(self.paths)}" + (" · playing" if self.playing else ""))
+
+    def _title(self, view: EpisodeView) -> str:
+        if view.game not in self._titles:
+            from aria_desktop.games.catalog import game_title
+
+            recorded = view.ep.env_config.get("environments_dir")
+            self._titles[view.game] = game_title(view.game, self.app.config.env_dir, recorded)
+        return self._titles[view.game]
+
+    def _progress(self) -> str:
+        """ARC: levels done of the game's total at this step; Breakout: the return so far."""
+        view, t = self.view, self.t
+        if view.frame_kind != "grid":
+            return f"return {view.returns[t]:g}"
+        done, total = view.info_at("levels_completed", t), view.info_at("win_levels", t)
+        return f"{done} of {total} levels done" if total else f"{done} levels done"
 
     def panel(self) -> list[Section]:
         view = self.view
@@ -313,6 +376,9 @@ class ReplayMode(Mode):
                 step.append(f"{name} {value}")
         if t < len(view.timestamps):
             step.append(f"time {float(view.timestamps[t]):.2f} s")
+        if self.hover is not None:
+            x, y = self.hover
+            step.append(f"mouse on cell ({x}, {y}), colour {int(self.shown[y, x])}")
         return [
             TextSection(f"Episode {self.index + 1} of {len(self.paths)}", episode),
             TextSection("This step", step),
@@ -323,7 +389,8 @@ class ReplayMode(Mode):
         """The episodes next to the open one, so a person sees where PageUp / PageDown lead."""
         lo, hi = max(0, self.index - around), min(len(self.paths), self.index + around + 1)
         lines = [f"{'>' if i == self.index else ' '} {i + 1}. {self.paths[i].parent.name}/{self.paths[i].name}" for i in range(lo, hi)]
-        return [str(self.folder), *lines, *self.problems[:3]]
+        shown = f"{self.game_filter}'s episodes in {self.folder}" if self.game_filter else str(self.folder)
+        return [shown, *lines, *self.problems[:3]]
 
     def help_lines(self) -> list[tuple[str, str]]:
         return [
