@@ -46,6 +46,19 @@ def test_bench_app_prints_both_columns(capsys):
     assert "recording off" in out and "recording on" in out and "median" in out and "p95" in out
     assert figures["on_median_ms"] > 0 and figures["off_median_ms"] > 0
     assert "no episode was saved" not in out  # the recording run really recorded
+    assert "1000 / median" in out and "max fps" not in out and "on / off per block" in out
+
+
+def test_bench_record_calls_noise_noise():
+    from aria_desktop.bench.record import BenchResult, added_per_block, size_versus_raw, verdict
+
+    assert verdict(-0.022, [-0.05, 0.03]).startswith("verdict: no measurable cost")
+    assert "adds" not in verdict(-0.022, [-0.05, -0.01]) and "noise" in verdict(-0.022, [-0.05, -0.01])
+    assert verdict(0.5, [0.4, 0.6]).startswith("verdict: recording adds 0.500 ms") and "under the 1 ms" in verdict(0.5, [0.4, 0.6])
+    assert size_versus_raw(1000, 1040) == "about the raw size" and size_versus_raw(1000, 1200) == "1.20x larger"
+    assert size_versus_raw(1000, 100) == "10.0x smaller"
+    result = BenchResult("g", off_ms=[1.0] * 10 + [2.0] * 10, on_ms=[1.5] * 10 + [2.0] * 10)
+    assert added_per_block(result, blocks=2) == [0.5, 0.0]
 
 
 def test_no_display_is_one_sentence_and_nothing_is_written(tmp_path, monkeypatch):
