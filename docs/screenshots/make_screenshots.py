@@ -3,7 +3,8 @@
     xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots/make_screenshots.py
 
 Plays Breakout as a person, hands over to the scripted agent and takes back control, watches the
-agent, replays the take-over episode, plays the built-in Maze, and opens the help overlay; saves one
+agent, replays the take-over episode, plays the built-in Maze, opens the help overlay, and replays a click
+in the built-in Lamp; saves one
 PNG per view next to this file. Recordings go to a temporary folder.
 """
 
@@ -88,6 +89,24 @@ def main() -> None:
         post(pygame.K_F1)
         run(app, 3)
         shot(app, "help")
+        post(pygame.K_F1)
+        app.config.game = "lamp"  # a click game: replay marks where the click landed
+        app.switch("play")
+        run(app, 5)
+        rect = app.mode.frame_rect
+        s = rect.width // 64
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(rect.x + 12 * s, rect.y + 50 * s), button=1))
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(rect.x + 12 * s, rect.y + 50 * s), button=1))
+        run(app, 30)
+        post(pygame.K_F5)
+        run(app, 3)
+        post(pygame.K_RIGHT)
+        run(app, 3)
+        rect = app.mode.frame_rect
+        pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=(rect.x + 30 * s, rect.y + 20 * s), rel=(0, 0),
+                                             buttons=(0, 0, 0)))
+        run(app, 3)
+        shot(app, "replay_arc")
         app.quit()
         app.tick()
 

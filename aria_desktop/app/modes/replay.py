@@ -302,8 +302,10 @@ class ReplayMode(Mode):
         s = rect.width // frame_size(self.shown)[0]
         cell = pygame.Rect(rect.x + x * s, rect.y + y * s, s, s)
         color = theme.agent if view.controllers[step] else theme.human
+        radius = max(6, 2 * s)
         pygame.draw.rect(surface, (0, 0, 0), cell.inflate(2, 2), 1)
-        pygame.draw.circle(surface, color, cell.center, max(6, 2 * s), 2)
+        pygame.draw.circle(surface, (0, 0, 0), cell.center, radius + 2, 2)  # keeps the ring visible on any colour
+        pygame.draw.circle(surface, color, cell.center, radius, 2)
 
     def _draw_timeline(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         """One column per step (or per group of steps): who acted, where rewards came, and the cursor."""
