@@ -160,8 +160,8 @@ class LauncherMode(Mode):
                 surface.fill(theme.header, rect)
                 pygame.draw.rect(surface, theme.accent, rect, 1)
             color = theme.dim if g.error else theme.text
-            draw_text(surface, f"{g.title}", (x + 8, y + 4), fonts.normal, color, list_width - 130)
-            draw_text(surface, f"{g.id} · {g.kind.value}", (x + list_width - 120, y + 6), fonts.small, theme.dim, 116)
+            draw_text(surface, f"{g.title}", (x + 8, y + 4), fonts.normal, color, list_width - 190)
+            draw_text(surface, f"{g.open_id} · {g.kind.value}", (x + list_width - 180, y + 6), fonts.small, theme.dim, 176)
             self.row_rects.append(rect)
             y += row_h + 2
         self._draw_details(surface, pygame.Rect(x + list_width + 30, area.y + 10 + fonts.big.get_height() + 8,
