@@ -164,7 +164,8 @@ def game_over_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _toolkit_recording(root, "tg02-v1", GAME_OVER_PLAY)
 
 
-def _episodes_by_time(paths: list[Path]) -> list[tuple]:
+def _episode_rows(paths: list[Path]) -> list[tuple]:
+    """(play-through, actions, outcome, created, path) of each episode, in the order given."""
     rows = []
     for path in paths:
         with open_episode(path) as ep:
@@ -175,7 +176,7 @@ def _episodes_by_time(paths: list[Path]) -> list[tuple]:
 def test_game_over_then_reset_continues_the_play_through(game_over_jsonl: Path, tmp_path: Path) -> None:
     result = import_arc_jsonl([game_over_jsonl], tmp_path / "rec", app_version="t")
     assert result.problems == []
-    rows = _episodes_by_time(result.episodes)
+    rows = _episode_rows(result.episodes)
     assert [r[1] for r in rows] == [[6, 3], [4, 3, 3], [6], [2]]
     assert [r[2] for r in rows] == ["GAME_OVER", "GAME_OVER", "WIN", "NOT_FINISHED"]
     first, second, third, fourth = (r[0] for r in rows)
@@ -207,7 +208,7 @@ def test_actions_sent_after_the_end_are_reported_not_dropped(tmp_path: Path) -> 
     result = import_arc_jsonl([source], tmp_path / "rec", app_version="t")
     assert len(result.problems) == 1
     assert "lines 3-4 (2 actions)" in result.problems[0] and "GAME_OVER" in result.problems[0]
-    assert [r[1] for r in _episodes_by_time(result.episodes)] == [[3], [4]]
+    assert [r[1] for r in _episode_rows(result.episodes)] == [[3], [4]]
 
 
 def test_import_a_gzipped_recording_and_replay_it_against_the_game(game_over_jsonl: Path, tmp_path: Path) -> None:
@@ -228,6 +229,12 @@ def test_import_a_gzipped_recording_and_replay_it_against_the_game(game_over_jso
     assert replayed.output.count("every frame replayed") == 4  # episodes 1 and 2 after their play-through's start
     skipped = runner.invoke(app, verify, env={"COLUMNS": "300", "ENVIRONMENTS_DIR": ""})
     assert skipped.exit_code == 0 and skipped.output.count("replay skipped") == 4
+    episodes = _episode_rows(list((tmp_path / "rec" / "tg02").glob("*.h5")))
+    continued = {r[0].id for r in episodes if r[0].index > 0}
+    (first,) = [r[4] for r in episodes if r[0].index == 0 and r[0].id in continued]
+    first.unlink()  # the play-through's first episode is gone: its later episodes cannot be replayed
+    broken = runner.invoke(app, [*verify, "--env-dir", str(env)], env={"COLUMNS": "300"})
+    assert broken.exit_code == 1 and broken.output.count("episode 0 is not in") == 2
 
 
 def test_a_file_that_is_not_text(tmp_path: Path) -> None:

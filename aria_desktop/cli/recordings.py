@@ -182,7 +182,7 @@ def replay_episode(path: Path, env_dir: Path | None = None) -> list[str]:
 @friendly_errors
 def verify_command(
     target: Annotated[Path, typer.Argument(help="An episode file or a folder of them.")],
-    replay: Annotated[bool, typer.Option("--replay", help="Also re-run each game from its seed and actions and compare every frame.")] = False,
+    replay: Annotated[bool, typer.Option("--replay", help="Also re-run each game from its seed and actions and compare every frame; an episode that continues a play-through after its earlier episodes; imported toolkit recordings with the toolkit's seed 0, when --env-dir holds the game.")] = False,
     env_dir: EnvDir = None,
 ) -> None:
     """Check episodes: structure, and with --replay that the game reproduces every recorded frame."""
