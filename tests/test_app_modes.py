@@ -100,7 +100,7 @@ def test_pause_single_step_and_speed_in_watch(tmp_path):
     ticks(app, 2)
     assert app.mode.steps == 2  # one step per frame at fixed_dt = 1/15 s
     report = next(sec for sec in app.mode.panel() if sec.title == "Agent: random")
-    assert report.lines == app.mode.agent.report() and report.lines[0].startswith("random choice")
+    assert report.lines == app.mode.runner.agent.report() and report.lines[0].startswith("random choice")
     tap(pygame.K_p)
     ticks(app, 3)
     assert app.mode.steps == 2 and "paused" in app.last_header
@@ -190,7 +190,7 @@ def test_a_slow_agent_thinks_without_freezing_the_window(tmp_path):
             return ["slow plan"]
 
     app = make_app(tmp_path, "watch", env_dir=make_env_dir(tmp_path), game="tg01", record=False)
-    app.mode.agent = SlowAgent()
+    app.mode.runner.agent = SlowAgent()
     start = time.monotonic()
     ticks(app, 20)  # the agent is stuck thinking: frames go on being drawn
     assert time.monotonic() - start < 4 and app.mode.steps == 0

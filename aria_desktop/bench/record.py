@@ -19,6 +19,7 @@ import numpy as np
 from aria_desktop.errors import AriaError
 
 if TYPE_CHECKING:
+    from aria_desktop.agents import Agent
     from recorder import EpisodeWriter
 
 DEFAULT_ARC_GAME = "maze"  # a built-in game: always available offline
@@ -42,22 +43,25 @@ class BenchResult:
 
 def bench_game(game_id: str, steps: int, seed: int = 0, env_dir: Path | None = None) -> BenchResult:
     from aria_desktop.agents import make_agent
-    from aria_desktop.episodes import start_episode
     from aria_desktop.games.catalog import open_game
+    from aria_desktop.session import SeedSchedule
+    from aria_desktop.session.recording import start_episode
 
     plain = open_game(game_id, env_dir, seed=seed)
     recorded = open_game(game_id, env_dir, seed=seed)
-    agent = make_agent("random", plain, seed=seed)
+    # The runner's seed rule; every episode here is a play-through of its own (no level reset after a game over).
+    seeds = SeedSchedule(seed)
     result = BenchResult(plain.id)
     with tempfile.TemporaryDirectory(prefix="aria-bench-record-") as tmp:
 
-        def start(episode_seed: int) -> EpisodeWriter:
+        def start(episode_seed: int) -> tuple[EpisodeWriter, Agent]:
             plain.reset(episode_seed)
             frame = recorded.reset(episode_seed)
+            agent = make_agent("random", plain, seed=episode_seed)
             agent.reset(plain)
-            return start_episode(Path(tmp), recorded, episode_seed, frame, recorded.info)
+            return start_episode(Path(tmp), recorded, episode_seed, frame, recorded.info), agent
 
-        writer = start(seed)
+        writer, agent = start(seeds.seed(0))
         for _ in range(steps):
             choice = agent.act(plain)
             t0 = time.perf_counter()
@@ -72,7 +76,7 @@ def bench_game(game_id: str, steps: int, seed: int = 0, env_dir: Path | None = N
             result.frames += len(step.frames)
             if step.terminated or step.truncated:
                 _close_timed(writer, "END", result)
-                writer = start(seed + result.episodes)
+                writer, agent = start(seeds.seed(result.episodes))
         _close_timed(writer, "BENCH", result)
     plain.close()
     recorded.close()

@@ -11,8 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from aria_desktop.cli.options import DEFAULT_RECORDINGS, EnvDir
-from aria_desktop.episodes import app_version
 from aria_desktop.errors import AriaError, friendly_errors
+from aria_desktop.session.recording import app_version
 
 recordings_app = typer.Typer(
     help="Recorded episodes: list, show, verify (--replay), recover, import ARC-AGI-3 JSONL, export to Minari.",

@@ -9,23 +9,19 @@ recorded step says who acted (controller 0 human, 1 agent).
 from __future__ import annotations
 
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pygame
 
-from aria_desktop.agents import Agent, Choice, make_agent
 from aria_desktop.app.header import HeaderInfo
 from aria_desktop.app.keymap import KeyMap, chord, keymap_for, normalise
 from aria_desktop.app.modes.base import Mode, register
 from aria_desktop.app.panel import Section, TextSection
-from aria_desktop.app.recording import RecordingSession
 from aria_desktop.app.render import draw_frame, frame_size, window_to_grid
-from aria_desktop.errors import AriaError
 from aria_desktop.games.catalog import open_game
-from aria_desktop.games.game import Game, GameKind, Step
+from aria_desktop.games.game import Game, GameKind
+from aria_desktop.session import AGENT, HUMAN, EpisodeRunner, EpisodeSaved, RecordingSession, StepResult
 
-HUMAN, AGENT = 0, 1
 MAX_STEPS_PER_FRAME = 4  # real time catches up at most this many steps after a slow frame
 MAX_PENDING = 8  # turn-based input queued while an animation plays
 
@@ -52,125 +48,109 @@ class PlayMode(Mode):
             cfg.game = game
         if agent:
             cfg.agent = agent
-        self.game: Game = open_game(cfg.game, cfg.env_dir, cfg.seed)
+        self.game: Game = open_game(cfg.game, cfg.env_dir, cfg.seed)  # reset with the first seed: built once
+        try:
+            self.runner = EpisodeRunner(self.game, cfg.seed, cfg.agent, RecordingSession(cfg.out_dir, cfg.record),
+                                        self.start_controller, fallback_agent="random")
+        except BaseException:
+            self.game.close()
+            raise
         self.keymap: KeyMap = keymap_for(self.game)
-        self.recording = RecordingSession(cfg.out_dir, cfg.record)
-        self.agent: Agent | None = None
-        self.agent_name = cfg.agent
-        # Agents think on a worker thread so a long plan (the solver's search) never freezes the window.
-        self._thinker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aria-agent")
-        self._thinking: Future[Choice] | None = None
-        self._thinking_since_step = 0  # the step count when the pending choice was asked for
-        self.controller = self.start_controller
-        if self.controller == AGENT:
-            self._ensure_agent()
         speeds = cfg.pace.speeds
         self.speed_index = speeds.index(1.0) if 1.0 in speeds else 0
         self.paused = False
         self.step_once = False
-        self.episodes_started = 0
         self.held: set[int] = set()  # keys down now (normalised)
         self.tapped: set[int] = set()  # keys pressed since the last real-time step
         self.last_pressed: int | None = None
         self.pending: deque[tuple[int, tuple[int, int] | None]] = deque()
         self.frame_rect = pygame.Rect(0, 0, 0, 0)
-        self._new_episode()
+        self._episode_started()
+
+    # -- what the runner knows ---------------------------------------------------------------------
+    @property
+    def recording(self) -> RecordingSession:
+        return self.runner.recording
+
+    @property
+    def controller(self) -> int:
+        return self.runner.controller
+
+    @property
+    def agent_name(self) -> str:
+        return self.runner.agent_name
+
+    @property
+    def steps(self) -> int:
+        return self.runner.episode.steps
+
+    @property
+    def steps_by(self) -> list[int]:
+        return self.runner.episode.steps_by
+
+    @property
+    def done(self) -> bool:
+        return self.runner.episode.done
+
+    @property
+    def outcome(self) -> str:
+        return self.runner.episode.outcome or ""
 
     # -- episodes ------------------------------------------------------------------------------------
-    def _new_episode(self) -> None:
-        self._finish_thinking()  # no choice for the old episode may land in the new one
-        self.seed = self.app.config.seed + self.episodes_started
-        self.episodes_started += 1
-        frame = self.game.reset(self.seed)
-        self.recording.begin(self.game, self.seed, frame, self.game.info)
-        self._show_recording_error()
-        self.shown = frame
+    def _episode_started(self) -> None:
+        """Show the episode the runner just started."""
+        self._report()
+        self.shown = self.game.frame
         self.animation: deque[np.ndarray] = deque()
         self.anim_clock = 0.0
         self.step_clock = 0.0
-        self.steps = 0
-        self.steps_by = [0, 0]  # steps taken by the person, by the agent
-        self.total_reward = 0.0
-        self.done = False
         self.done_clock = 0.0
-        self.outcome = ""
         self.pending.clear()
         self.last_action = ""
-        if self.agent is not None:
-            self.agent.reset(self.game)
+        self.keymap = keymap_for(self.game)
 
-    def _finish_episode(self, outcome: str) -> None:
-        path = self.recording.finish(outcome)
-        self._show_recording_error()
-        if path is not None:
-            self.app.saved.append(path)
-            self.app.show_message(f"Episode {self.recording.episodes} saved to {path}")
+    def _next_episode(self) -> None:
+        self.runner.next_episode()
+        self._episode_started()
 
-    def _show_recording_error(self) -> None:
-        if self.recording.error:
-            self.app.show_error(self.recording.error)
-            self.recording.error = None
+    def _report(self) -> None:
+        """Show what the runner reported: saved episodes, recording problems, agent failures."""
+        for event in self.runner.drain():
+            if isinstance(event, EpisodeSaved):
+                self.app.saved.append(event.path)
+                self.app.show_message(f"Episode {event.number} saved to {event.path}")
+            elif event.error:
+                self.app.show_error(event.sentence)
+            else:
+                self.app.show_message(event.sentence)
 
     # -- acting ----------------------------------------------------------------------------------------
-    def _ensure_agent(self) -> Agent:
-        if self.agent is None:
-            try:
-                self.agent = make_agent(self.agent_name, self.game, self.app.config.seed)
-            except AriaError:  # no such agent for this game
-                self.app.show_message(f"There is no {self.agent_name} agent for {self.game.title}, so the random agent plays.")
-                self.agent_name = "random"
-                self.agent = make_agent("random", self.game, self.app.config.seed)
-            self.agent.reset(self.game)
-        return self.agent
-
-    def _act(self, action: int, xy: tuple[int, int] | None, controller: int) -> Step:
-        step = self.game.step(action, xy)
-        self.recording.add(action, xy, step, controller)
-        self._show_recording_error()
-        self.steps += 1
-        self.steps_by[controller] += 1
-        self.total_reward += step.reward
+    def _played(self, result: StepResult | None) -> None:
+        """Show a step: its first frame now, the rest as animation at the game's frame rate."""
+        self._report()
+        if result is None:
+            return
+        action, xy = result.action, result.xy
         self.last_action = self.game.action(action).name if action in self.keymap.action_ids else str(action)
         if xy is not None:
             self.last_action += f" at {xy}"
-        self.shown = step.frames[0]
-        self.animation.extend(step.frames[1:])
+        self.shown = result.step.frames[0]
+        self.animation.extend(result.step.frames[1:])
         self.anim_clock = 0.0
         if tuple(a.index for a in self.game.actions) != self.keymap.action_ids:
             self.keymap = keymap_for(self.game)  # ARC games can change their actions per level
-        if step.terminated or step.truncated:
-            self.done = True
-            self.outcome = "TRUNCATED" if step.truncated and not step.terminated else str(step.info.get("state", "DONE"))
-            self._finish_episode(self.outcome)
-        return step
+
+    def _act(self, action: int, xy: tuple[int, int] | None) -> None:
+        self._played(self.runner.step(action, xy, HUMAN))
 
     def _agent_step(self) -> None:
-        if self._thinking is None:
-            self._thinking = self._thinker.submit(self._ensure_agent().act, self.game)
-            self._thinking_since_step = self.steps
-        try:
-            # A quick agent answers within this wait and plays in the same frame; a slow one is picked up later.
-            choice = self._thinking.result(timeout=self.app.config.pace.agent_wait)
-        except TimeoutError:
-            return
-        except Exception as e:  # noqa: BLE001 - a failing agent hands control to the person
-            self._thinking = None
-            first = (str(e).strip().splitlines() or [""])[0]
-            self.controller = HUMAN
-            self.app.show_error(
-                f"The {self.agent_name} agent failed ({type(e).__name__}: {first}); you have control now, Tab hands it back."
-            )
-            return
-        self._thinking = None
-        if self.steps != self._thinking_since_step:  # the person played meanwhile: the choice is stale
-            return
-        self._act(choice.action, choice.xy, AGENT)
+        self._played(self.runner.agent_step(wait=self.app.config.pace.agent_wait))
 
     def _human_realtime_step(self) -> None:
         action = self.keymap.realtime_action(chord(self.held | self.tapped), self.last_pressed)
         self.tapped.clear()
         if action is not None:
-            self._act(action, None, HUMAN)
+            self._act(action, None)
 
     # -- the loop ----------------------------------------------------------------------------------------
     @property
@@ -191,13 +171,13 @@ class PlayMode(Mode):
             if self.controller == AGENT:  # an agent's next episode starts by itself
                 self.done_clock += dt
                 if self.done_clock >= self.app.config.pace.auto_restart_after:
-                    self._new_episode()
+                    self._next_episode()
             return
         if self.keymap.realtime:
             self._update_realtime(scaled)
         elif self.controller == HUMAN:
             if self.pending:
-                self._act(*self.pending.popleft(), HUMAN)
+                self._act(*self.pending.popleft())
         else:
             self._update_turn_based_agent(scaled)
 
@@ -291,24 +271,19 @@ class PlayMode(Mode):
         """A person's turn-based action: played when any animation is over (after a win or a game over,
         it starts the next episode instead)."""
         if self.done:
-            self._new_episode()
+            self._next_episode()
         elif len(self.pending) < MAX_PENDING:
             self.pending.append((action, xy))
         return True
 
     def _restart(self, outcome: str) -> None:
-        if not self.done:
-            self._finish_episode(outcome)
-        self._new_episode()
+        self.runner.restart(outcome)
+        self._episode_started()
 
     def take_over(self) -> None:
         """Hand control to the other side, keeping the game, its state and the recording going."""
-        if self.controller == HUMAN:
-            self._finish_thinking()
-            self._ensure_agent().reset(self.game)  # the person may have moved the game on
-            self.controller = AGENT
-        else:
-            self.controller = HUMAN
+        self.runner.take_over()
+        self._report()
         self.held.clear()
         self.tapped.clear()
         self.pending.clear()
@@ -371,9 +346,9 @@ class PlayMode(Mode):
         other = f"agent ({self.agent_name})" if self.controller == HUMAN else "you"
         facts = [
             f"{self.controller_label()} is playing; Tab hands control to {other}",
-            f"episode {self.episodes_started} · seed {self.seed} · step {self.steps}",
+            f"episode {self.runner.episodes} · seed {self.runner.episode.seed} · step {self.steps}",
             f"steps by you {self.steps_by[HUMAN]} · by the agent {self.steps_by[AGENT]}",
-            f"reward {self.total_reward:g} · last action {self.last_action or '-'}",
+            f"reward {self.runner.episode.reward:g} · last action {self.last_action or '-'}",
             f"speed {self.speed:g}x" + (" · paused" if self.paused else ""),
         ]
         rec = self.recording
@@ -384,9 +359,10 @@ class PlayMode(Mode):
         if rec.saved:
             recording.append(f"last: {rec.saved[-1].name}")
         sections: list[Section] = [TextSection("Play", facts), TextSection("Recording", recording)]
-        if self.agent is not None and self.controller == AGENT:
-            thinking = ["thinking..."] if self._thinking is not None and not self._thinking.done() else []
-            sections.append(TextSection(f"Agent: {self.agent_name}", thinking + (self.agent.report() or ["(no report)"])))
+        agent = self.runner.agent
+        if agent is not None and self.controller == AGENT:
+            thinking = ["thinking..."] if self.runner.thinking else []
+            sections.append(TextSection(f"Agent: {self.agent_name}", thinking + (agent.report() or ["(no report)"])))
         return sections
 
     def help_lines(self) -> list[tuple[str, str]]:
@@ -400,18 +376,9 @@ class PlayMode(Mode):
     def game_help_lines(self) -> list[tuple[str, str]]:
         return self.keymap.help_lines()
 
-    def _finish_thinking(self) -> None:
-        """Let a choice still being computed finish (and drop it), so the agent is not reset under its own feet."""
-        if self._thinking is not None:
-            try:
-                self._thinking.result()
-            except Exception:  # noqa: BLE001 - the choice is dropped anyway
-                pass
-            self._thinking = None
-
     def close(self) -> None:
-        if not self.done:
-            self._finish_episode("QUIT")
-        self.recording.wait()
-        self._thinker.shutdown(wait=False, cancel_futures=True)
-        self.game.close()
+        try:
+            self.runner.close()  # saves the episode in progress (QUIT) and waits for the files
+            self._report()
+        finally:
+            self.game.close()
