@@ -106,22 +106,50 @@ def _replay_game(ep: Any, env_dir: Path | None) -> Any:
 
 
 def replay_episode(path: Path, env_dir: Path | None = None) -> list[str]:
-    """Re-run the episode in its game and compare every frame; returns problem sentences (empty = exact)."""
+    """Re-run the episode in its game and compare every frame; returns problem sentences (empty = exact).
+    An episode that continues a play-through is replayed after the play-through's earlier episodes, which
+    are looked up by play-through id in the same folder."""
+    from contextlib import ExitStack
+
     from recorder import open_episode, replay
 
-    with open_episode(path) as ep:
+    with ExitStack() as stack:
+        ep = stack.enter_context(open_episode(path))
         if ep.seed is None:
             return [f"{path} has no recorded seed (an imported recording), so it cannot be replayed."]
+        earlier = [stack.enter_context(open_episode(p)) for p in _earlier_in_playthrough(ep)]
         game = _replay_game(ep, env_dir)
         try:
             if game.version != ep.game_version:
                 note = f" (recorded with {ep.game} {ep.game_version}, replaying {game.version})"
             else:
                 note = ""
-            problems = replay(ep, lambda seed: game.reset(seed), lambda a, xy: game.step(a, xy).frames)
+            reset = next((a.index for a in game.actions if a.resets), None)
+            level_reset = (lambda: game.step(reset).frames) if reset is not None else None
+            problems = replay(ep, lambda seed: game.reset(seed), lambda a, xy: game.step(a, xy).frames, earlier,
+                              level_reset)
             return [p + note for p in problems] if note else problems
         finally:
             game.close()
+
+
+def _earlier_in_playthrough(ep: Any) -> list[Path]:
+    """The files of the play-through's episodes before `ep`, in order (fewer when some are missing)."""
+    from recorder import open_episode
+
+    if not ep.playthrough.index:
+        return []
+    found: dict[int, Path] = {}
+    for candidate in sorted(ep.path.parent.glob("*.h5")):
+        if candidate == ep.path:
+            continue
+        try:
+            with open_episode(candidate) as other:
+                if other.playthrough.id == ep.playthrough.id and other.playthrough.index < ep.playthrough.index:
+                    found[other.playthrough.index] = candidate
+        except Exception:  # noqa: BLE001 - an unreadable neighbour is reported when it is verified itself
+            continue
+    return [found[i] for i in sorted(found)] if len(found) == ep.playthrough.index else []
 
 
 @recordings_app.command("verify")

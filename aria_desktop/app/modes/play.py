@@ -65,6 +65,7 @@ class PlayMode(Mode):
         self.last_pressed: int | None = None
         self.pending: deque[tuple[int, tuple[int, int] | None]] = deque()
         self.frame_rect = pygame.Rect(0, 0, 0, 0)
+        self.banner_rect: pygame.Rect | None = None
         self._episode_started()
 
     # -- what the runner knows ---------------------------------------------------------------------
@@ -291,22 +292,34 @@ class PlayMode(Mode):
 
     # -- drawing ------------------------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface, area: pygame.Rect) -> None:
-        self.frame_rect = draw_frame(surface, self.shown, area)
+        # The banner has a strip of its own under the frame, so it never hides the play area.
         fonts, theme = self.app.fonts, self.app.config.theme
+        strip = fonts.big.get_height() + 14
+        play_area = pygame.Rect(area.x, area.y, area.width, max(area.height - strip - 6, 1))
+        self.frame_rect = draw_frame(surface, self.shown, play_area)
         self._draw_hover(surface)
-        banner = None
-        if self.done:
-            what = "You won" if self.outcome == "WIN" else "Game over" if self.outcome == "GAME_OVER" else "Episode over"
-            then = "next episode starts by itself" if self.controller == AGENT else (
-                "R for a new game" if self.keymap.realtime else "any game key for a new episode")
-            banner = f"{what}: {then}"
-        elif self.paused:
-            banner = "Paused: P to resume, N for one step"
-        if banner:
-            image = fonts.big.render(banner, True, theme.text)
-            box = image.get_rect(center=self.frame_rect.center).inflate(24, 14)
+        self.banner_rect = None
+        lines = self.banner_lines()
+        if lines:
+            image = fonts.big.render("  ·  ".join(lines), True, theme.text)
+            box = image.get_rect().inflate(24, 14)
+            box.midtop = (self.frame_rect.centerx, self.frame_rect.bottom + 6)
             surface.fill(theme.header, box)
             surface.blit(image, image.get_rect(center=box.center))
+            self.banner_rect = box
+
+    def banner_lines(self) -> list[str]:
+        """What the banner under the frame says: the episode's end and what comes next, or the pause."""
+        if self.done:
+            what = {"WIN": "You won", "GAME_OVER": "Game over"}.get(self.outcome, "Episode over")
+            if self.controller == AGENT:
+                return [what, "the next episode starts by itself"]
+            if self.runner.continues_playthrough():
+                return [what, "any game key resets the level (your progress is kept)"]
+            return [what, "R for a new game" if self.keymap.realtime else "any game key for a new game"]
+        if self.paused:
+            return ["Paused", "P to resume, N for one step"]
+        return []
 
     def _draw_hover(self, surface: pygame.Surface) -> None:
         """In click games, outline the grid cell a click would hit."""
