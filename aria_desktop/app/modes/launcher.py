@@ -25,7 +25,7 @@ class LauncherMode(Mode):
         super().__init__(app)
         self.games: list[GameEntry] = self._scan()
         ids = [g.id for g in self.games]
-        self.selected = ids.index(app.config.game) if app.config.game in ids else 0
+        self.selected = ids.index(app.selection.game) if app.selection.game in ids else 0
         self.editing: str | None = None  # the folder being typed, while editing
         self.editing_field = "out_dir"  # which folder: "out_dir" (recordings) or "env_dir" (environments)
         self.row_rects: list[pygame.Rect] = []
@@ -33,17 +33,17 @@ class LauncherMode(Mode):
 
     def _scan(self) -> list[GameEntry]:
         """The games, scanned once per environments folder in a session (loading each game takes time)."""
-        key = ("launcher.games", str(self.app.config.env_dir))
+        key = ("launcher.games", str(self.app.selection.env_dir))
         if key not in self.app.cache:
             self.app.cache[key] = self._list_games()
         return self.app.cache[key]
 
     def _list_games(self) -> list[GameEntry]:
         try:
-            return list_games(self.app.config.env_dir)
+            return list_games(self.app.selection.env_dir)
         except AriaError as e:  # a missing environments folder: still offer Breakout and the built-ins
             self.app.show_error(str(e))
-            self.app.config.env_dir = None
+            self.app.selection.env_dir = None
             return list_games(None)
 
     @property
@@ -55,7 +55,7 @@ class LauncherMode(Mode):
         if entry.error and mode != "replay":
             self.app.show_error(entry.error)
             return
-        self.app.config.game = entry.id
+        self.app.selection.game = entry.id
         self.app.switch(mode)
 
     # -- input ---------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ class LauncherMode(Mode):
             if mode.launcher_key is not None and key == mode.launcher_key:
                 self.launch(mode.name)
                 return True
-        cfg = self.app.config
+        cfg = self.app.selection
         if key == pygame.K_a:
             cfg.agent = AGENT_NAMES[(AGENT_NAMES.index(cfg.agent) + 1) % len(AGENT_NAMES)] if cfg.agent in AGENT_NAMES else AGENT_NAMES[0]
             return True
@@ -113,7 +113,7 @@ class LauncherMode(Mode):
         return True  # while typing, every key belongs to the text field
 
     def _commit(self, text: str) -> None:
-        cfg = self.app.config
+        cfg = self.app.selection
         if self.editing_field == "out_dir":
             if text:
                 cfg.out_dir = Path(text).expanduser()
@@ -154,7 +154,7 @@ class LauncherMode(Mode):
                                                 area.right - x - list_width - 40, area.height))
 
     def _draw_details(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        fonts, theme, cfg = self.app.fonts, self.app.config.theme, self.app.config
+        fonts, theme, cfg = self.app.fonts, self.app.config.theme, self.app.selection
         g = self.entry
         x, y = rect.x, rect.y
         draw_text(surface, g.title, (x, y), fonts.normal, theme.accent, rect.width)

@@ -9,12 +9,13 @@ recorded step says who acted (controller 0 human, 1 agent).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 import pygame
 
 from aria_desktop.app.header import HeaderInfo
-from aria_desktop.app.keymap import KeyMap, chord, keymap_for, normalise
+from aria_desktop.app.keymap import KeyAction, KeyMap, KeyTable, chord, keymap_for, normalise
 from aria_desktop.app.modes.base import Mode, register
 from aria_desktop.app.panel import Section, TextSection
 from aria_desktop.app.render import draw_frame, frame_size, window_to_grid
@@ -25,8 +26,14 @@ from aria_desktop.session import AGENT, HUMAN, EpisodeRunner, EpisodeSaved, Reco
 MAX_STEPS_PER_FRAME = 4  # real time catches up at most this many steps after a slow frame
 MAX_PENDING = 8  # turn-based input queued while an animation plays
 
-_SPEED_UP = {pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS, pygame.K_RIGHTBRACKET}
-_SLOW_DOWN = {pygame.K_MINUS, pygame.K_KP_MINUS, pygame.K_LEFTBRACKET}
+# The mode's own keys (the game's keys come from its KeyMap); handle_event dispatches through this table.
+PLAY_KEYS = KeyTable(
+    KeyAction((pygame.K_TAB,), "take_over", "take over from the agent / hand control back"),
+    KeyAction((pygame.K_p,), "pause", "pause / resume"),
+    KeyAction((pygame.K_n,), "step_once", "one step while paused"),
+    KeyAction((pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS, pygame.K_RIGHTBRACKET), "faster", "faster", "+ / ]"),
+    KeyAction((pygame.K_MINUS, pygame.K_KP_MINUS, pygame.K_LEFTBRACKET), "slower", "slower", "- / ["),
+)
 _MODIFIERS = {pygame.K_LCTRL, pygame.K_RCTRL, pygame.K_LSHIFT, pygame.K_RSHIFT}
 
 
@@ -40,23 +47,24 @@ class PlayMode(Mode):
     launcher_label = "Play & record  [Enter]"
     order = 10
     start_controller = HUMAN
+    keys = PLAY_KEYS
 
     def __init__(self, app, game: str | None = None, agent: str | None = None) -> None:
         super().__init__(app)
-        cfg = app.config
+        chosen, seed = app.selection, app.config.seed
         if game:
-            cfg.game = game
+            chosen.game = game
         if agent:
-            cfg.agent = agent
-        self.game: Game = open_game(cfg.game, cfg.env_dir, cfg.seed)  # reset with the first seed: built once
+            chosen.agent = agent
+        self.game: Game = open_game(chosen.game, chosen.env_dir, seed)  # reset with the first seed: built once
         try:
-            self.runner = EpisodeRunner(self.game, cfg.seed, cfg.agent, RecordingSession(cfg.out_dir, cfg.record),
+            self.runner = EpisodeRunner(self.game, seed, chosen.agent, RecordingSession(chosen.out_dir, chosen.record),
                                         self.start_controller, fallback_agent="random")
         except BaseException:
             self.game.close()
             raise
         self.keymap: KeyMap = keymap_for(self.game)
-        speeds = cfg.pace.speeds
+        speeds = app.config.pace.speeds
         self.speed_index = speeds.index(1.0) if 1.0 in speeds else 0
         self.paused = False
         self.step_once = False
@@ -219,19 +227,7 @@ class PlayMode(Mode):
             return self._click(event.pos)
         if event.type != pygame.KEYDOWN:
             return False
-        key = event.key
-        if key == pygame.K_TAB:
-            self.take_over()
-            return True
-        if key == pygame.K_p:
-            self.paused = not self.paused
-            return True
-        if key == pygame.K_n:
-            self.step_once = True
-            return True
-        if key in _SPEED_UP or key in _SLOW_DOWN:
-            step = 1 if key in _SPEED_UP else -1
-            self.speed_index = min(max(self.speed_index + step, 0), len(self.app.config.pace.speeds) - 1)
+        if self.dispatch_key(event):
             return True
         if self.controller != HUMAN:
             return False
@@ -276,6 +272,20 @@ class PlayMode(Mode):
         elif len(self.pending) < MAX_PENDING:
             self.pending.append((action, xy))
         return True
+
+    def key_actions(self) -> dict[str, Callable[[], None]]:
+        """What each action of the key table does."""
+        return {"take_over": self.take_over, "pause": self.toggle_pause, "step_once": self.request_step,
+                "faster": lambda: self.change_speed(1), "slower": lambda: self.change_speed(-1)}
+
+    def toggle_pause(self) -> None:
+        self.paused = not self.paused
+
+    def request_step(self) -> None:
+        self.step_once = True
+
+    def change_speed(self, by: int) -> None:
+        self.speed_index = min(max(self.speed_index + by, 0), len(self.app.config.pace.speeds) - 1)
 
     def _restart(self, outcome: str) -> None:
         self.runner.restart(outcome)
@@ -366,9 +376,9 @@ class PlayMode(Mode):
         ]
         rec = self.recording
         if rec.active:
-            recording = [f"recording to {self.app.config.out_dir}", f"{len(self.app.saved)} episodes saved this session"]
+            recording = [f"recording to {self.app.selection.out_dir}", f"{len(self.app.saved)} episodes saved this session"]
         else:
-            recording = ["not recording" + ("" if self.app.config.record else " (switched off)")]
+            recording = ["not recording" + ("" if self.app.selection.record else " (switched off)")]
         if rec.saved:
             recording.append(f"last: {rec.saved[-1].name}")
         sections: list[Section] = [TextSection("Play", facts), TextSection("Recording", recording)]
@@ -377,14 +387,6 @@ class PlayMode(Mode):
             thinking = ["thinking..."] if self.runner.thinking else []
             sections.append(TextSection(f"Agent: {self.agent_name}", thinking + (agent.report() or ["(no report)"])))
         return sections
-
-    def help_lines(self) -> list[tuple[str, str]]:
-        return [
-            ("Tab", "take over from the agent / hand control back"),
-            ("P", "pause / resume"),
-            ("N", "one step while paused"),
-            ("+ / -", "faster / slower"),
-        ]
 
     def game_help_lines(self) -> list[tuple[str, str]]:
         return self.keymap.help_lines()

@@ -110,7 +110,7 @@ class ReplayMode(Mode):
 
     def __init__(self, app, path: str | Path | None = None, game: str | None = None) -> None:
         super().__init__(app)
-        cfg = app.config
+        cfg = app.selection
         if game:
             cfg.game = game
         # A folder to browse, or a file to open among its neighbours, or the recordings folder.
@@ -144,7 +144,7 @@ class ReplayMode(Mode):
             if file.resolve() in resolved:
                 return resolved.index(file.resolve())
         # The newest recording of the current game, else the newest recording.
-        mine = [i for i, p in enumerate(self.paths) if p.parent.name == self.app.config.game]
+        mine = [i for i, p in enumerate(self.paths) if p.parent.name == self.app.selection.game]
         return mine[-1] if mine else len(self.paths) - 1
 
     def open(self, index: int) -> None:
