@@ -187,6 +187,8 @@ class App:
                 return
             if time.monotonic() >= self._error_until:
                 self.error = None  # a key dismisses the error sentence once it has been readable a while
+        if self.show_help and event.type in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN, pygame.TEXTINPUT):
+            return  # the help covers the mode: its keys and clicks are not for it (key releases still are)
         used = False
         try:
             used = self.mode.handle_event(event)

@@ -126,7 +126,7 @@ class EpisodeRunner:
         self._thinking_since = 0  # self.steps when the pending choice was asked for
         self.episode: EpisodeState = self._new_playthrough(fresh)
         if controller == AGENT:
-            self._ensure_agent()
+            self.ensure_agent()
 
     # -- episodes ------------------------------------------------------------------------------------
     def _new_playthrough(self, fresh: bool = False) -> EpisodeState:
@@ -139,7 +139,7 @@ class EpisodeRunner:
         episode = self._begin(seed, frame, playthrough)
         if self.agent is not None:  # a new play-through gets a new agent, seeded with its seed
             self.agent = None
-            self._ensure_agent()
+            self.ensure_agent()
         return episode
 
     def _continue_playthrough(self) -> EpisodeState:
@@ -219,7 +219,7 @@ class EpisodeRunner:
         thread and play if the choice comes within `wait`; otherwise None (it keeps thinking: call again).
         None too when the choice went stale (the person played meanwhile) or the agent failed (a Notice
         says why and the person has control)."""
-        agent = self._ensure_agent()
+        agent = self.ensure_agent()
         if wait is None:
             choice = agent.act(self.game)
         else:
@@ -252,13 +252,14 @@ class EpisodeRunner:
         """Hand control to the other side, keeping the game, its state and the recording going."""
         if self.controller == HUMAN:
             self._finish_thinking()
-            self._ensure_agent().reset(self.game)  # the person may have moved the game on
+            self.ensure_agent().reset(self.game)  # the person may have moved the game on
             self.controller = AGENT
         else:
             self.controller = HUMAN
         return self.controller
 
-    def _ensure_agent(self) -> Agent:
+    def ensure_agent(self) -> Agent:
+        """The agent, made now if it was not yet (with the fallback, when the chosen one has no version here)."""
         if self.agent is None:
             if self.agent_name is None:
                 raise AriaError("No agent was chosen for this session; choose one (--agent random or scripted).")

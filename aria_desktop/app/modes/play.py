@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pygame
 
-from aria_desktop.app.header import HeaderInfo
+from aria_desktop.app.header import HeaderInfo, level_text
 from aria_desktop.app.keymap import KeyAction, KeyMap, KeyTable, chord, keymap_for, normalise
 from aria_desktop.app.modes.base import Mode, register
 from aria_desktop.app.panel import Section, TextSection
@@ -23,7 +23,6 @@ from aria_desktop.games.catalog import open_game
 from aria_desktop.games.game import Game, GameKind
 from aria_desktop.session import AGENT, HUMAN, EpisodeRunner, EpisodeSaved, RecordingSession, StepResult
 
-MAX_STEPS_PER_FRAME = 4  # real time catches up at most this many steps after a slow frame
 MAX_PENDING = 8  # turn-based input queued while an animation plays
 
 # The mode's own keys (the game's keys come from its KeyMap); handle_event dispatches through this table.
@@ -60,6 +59,7 @@ class PlayMode(Mode):
         try:
             self.runner = EpisodeRunner(self.game, seed, chosen.agent, RecordingSession(chosen.out_dir, chosen.record),
                                         self.start_controller, fallback_agent="random")
+            self.runner.ensure_agent()  # now, so the panel names the agent Tab would hand control to
         except BaseException:
             self.game.close()
             raise
@@ -113,6 +113,7 @@ class PlayMode(Mode):
         self.animation: deque[np.ndarray] = deque()
         self.anim_clock = 0.0
         self.step_clock = 0.0
+        self._last_dt: float | None = None  # the first frame of an episode paces from scratch
         self.done_clock = 0.0
         self.pending.clear()
         self.last_action = ""
@@ -167,6 +168,8 @@ class PlayMode(Mode):
         return self.app.config.pace.speeds[self.speed_index]
 
     def update(self, dt: float) -> None:
+        if self.app.show_help:  # the help covers the game: time stands still under it
+            return
         scaled = dt * self.speed
         if self.animation:  # ARC animation frames play at the game's frame rate
             self.anim_clock += scaled
@@ -177,36 +180,37 @@ class PlayMode(Mode):
             if self.animation:
                 return
         if self.done:
-            if self.controller == AGENT:  # an agent's next episode starts by itself
+            if self.controller == AGENT and not self.paused:  # an agent's next episode starts by itself
                 self.done_clock += dt
                 if self.done_clock >= self.app.config.pace.auto_restart_after:
                     self._next_episode()
             return
         if self.keymap.realtime:
-            self._update_realtime(scaled)
+            # A frame as long as the last one is ordinary: real time catches up on it. A longer one (the game
+            # loading, an episode starting, a dragged window) is a stall: the game waits instead of bursting.
+            ordinary = min(dt, self._last_dt) if self._last_dt is not None else 0.0
+            self._last_dt = dt
+            self._update_realtime(scaled, ordinary * self.speed)
         elif self.controller == HUMAN:
             if self.pending:
                 self._act(*self.pending.popleft())
         else:
             self._update_turn_based_agent(scaled)
 
-    def _update_realtime(self, scaled: float) -> None:
+    def _update_realtime(self, scaled: float, ordinary: float) -> None:
         if self.paused and not self.step_once:
             return
         period = 1.0 / self.game.native_fps
         if self.paused:
             self.step_clock = period  # exactly one step
         else:
-            self.step_clock += scaled
-        for _ in range(MAX_STEPS_PER_FRAME):
-            if self.step_clock < period or self.done:
-                break
+            self.step_clock = min(self.step_clock + scaled, max(period, ordinary))
+        while self.step_clock >= period and not self.done:
             self.step_clock -= period
             if self.controller == AGENT:
                 self._agent_step()
             else:
                 self._human_realtime_step()
-        self.step_clock = min(self.step_clock, period)  # a slow frame does not cause a burst later
         self.step_once = False
 
     def _update_turn_based_agent(self, scaled: float) -> None:
@@ -266,7 +270,9 @@ class PlayMode(Mode):
 
     def _queue(self, action: int, xy: tuple[int, int] | None) -> bool:
         """A person's turn-based action: played when any animation is over (after a win or a game over,
-        it starts the next episode instead)."""
+        it starts the next episode instead); ignored while paused."""
+        if self.paused:  # the pause holds for the person too
+            return True
         if self.done:
             self._next_episode()
         elif len(self.pending) < MAX_PENDING:
@@ -350,7 +356,7 @@ class PlayMode(Mode):
         if self.game.kind is GameKind.ATARI:
             score = f"score {info.get('score', 0):.0f} · lives {info.get('lives', 0)}"
         else:
-            score = f"level {info.get('levels_completed', 0)}/{info.get('win_levels') or self.game.levels or '?'}"
+            score = level_text(info, self.game.levels)
         extra = [f"speed {self.speed:g}x"] if self.speed != 1.0 else []
         if self.paused:
             extra.append("paused")
@@ -360,22 +366,28 @@ class PlayMode(Mode):
             controller=self.controller_label(),
             step=self.steps,
             score=score,
-            recording=self.recording.active,
+            recording=self.recording.enabled,  # on between episodes too (a file starts with the next one)
             episodes=len(self.app.saved),
             extra=" · ".join(extra) or None,
         )
 
     def panel(self) -> list[Section]:
-        other = f"agent ({self.agent_name})" if self.controller == HUMAN else "you"
+        other = f"the {self.agent_name} agent" if self.controller == HUMAN else "you"
+        episode = self.runner.episode
         facts = [
             f"{self.controller_label()} is playing; Tab hands control to {other}",
-            f"episode {self.runner.episodes} · seed {self.runner.episode.seed} · step {self.steps}",
+            f"episode {self.runner.episodes} · seed {episode.seed} · step {self.steps}",
+        ]
+        if self.game.kind is not GameKind.ATARI:
+            part = f", part {episode.playthrough.index + 1}" if episode.playthrough.index else ""
+            facts.append(f"{level_text(self.game.info, self.game.levels)} · play-through {self.runner.playthroughs}{part}")
+        facts += [
             f"steps by you {self.steps_by[HUMAN]} · by the agent {self.steps_by[AGENT]}",
-            f"reward {self.runner.episode.reward:g} · last action {self.last_action or '-'}",
+            f"reward {episode.reward:g} · last action {self.last_action or '-'}",
             f"speed {self.speed:g}x" + (" · paused" if self.paused else ""),
         ]
         rec = self.recording
-        if rec.active:
+        if rec.enabled:
             recording = [f"recording to {self.app.selection.out_dir}", f"{len(self.app.saved)} episodes saved this session"]
         else:
             recording = ["not recording" + ("" if self.app.selection.record else " (switched off)")]
