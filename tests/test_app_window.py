@@ -97,6 +97,10 @@ def test_banners_sit_off_the_play_area(tmp_path):
     ticks(app, 1)
     assert app.mode.banner_lines()[0] == "You won"
     assert not app.mode.banner_rect.colliderect(app.mode.frame_rect)
+    app.resize(*app.config.layout.min_window)  # in the smallest window the whole sentence still shows
+    ticks(app, 1)
+    assert app.layout()[1].contains(app.mode.banner_rect)
+    assert not app.mode.banner_rect.colliderect(app.mode.frame_rect)
     app.close()
 
 

@@ -109,6 +109,7 @@ def test_after_a_game_over_the_playthrough_goes_on_from_the_level_reset(tmp_path
     with open_episode(first_file) as a, open_episode(second_file) as b:
         assert a.outcome == "GAME_OVER" and a.steps == 4 and a.playthrough.index == 0
         assert b.playthrough == second.playthrough and b.outcome == "WIN" and b.steps == 2
+        assert a.playthrough.id == first_file.name.split(".")[0]  # a play-through is named after its first file
         np.testing.assert_array_equal(b.observations[0], level_two)
 
 

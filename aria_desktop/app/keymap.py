@@ -166,5 +166,5 @@ class KeyTable:
 APP_KEYS = KeyTable(
     KeyAction((pygame.K_F1,), "help", "show / hide this help"),
     KeyAction((pygame.K_F12,), "screenshot", "save a screenshot to the screenshots folder"),
-    KeyAction((pygame.K_ESCAPE,), "quit", "quit (the episode in progress is saved)"),
+    KeyAction((pygame.K_ESCAPE,), "quit", "quit (the episode in progress is saved)", "Esc"),
 )

@@ -77,16 +77,21 @@ class RecordingSession:
 
     def begin(
         self, game: Game, seed: int | None, frame: np.ndarray, info: dict[str, Any], playthrough: PlayThrough
-    ) -> None:
-        """Start writing a new episode whose first frame is `frame` (finishes any episode in progress)."""
+    ) -> PlayThrough | None:
+        """Start writing a new episode whose first frame is `frame` (finishes any episode in progress). Returns the
+        play-through written: a new one (index 0) takes its first file's name as its id, as FORMAT.md says."""
         self.finish("ABANDONED")
         if not self.enabled:
-            return
+            return None
         try:
-            self._writer = start_episode(self.out_dir, game, seed, frame, info, playthrough)
+            self._writer = start_episode(self.out_dir, game, seed, frame, info, playthrough if playthrough.index else None)
         except Exception as e:  # noqa: BLE001 - any writer failure must leave play running
             self._writer = None
             self._fail(f"Recording could not start in {self.out_dir} ({_why(e)}); recording is off for this session.")
+            return None
+        if playthrough.index:
+            return playthrough
+        return PlayThrough(Path(self._writer.path).name.split(".")[0], 0, playthrough.start_level)
 
     def add(self, action: int, xy: tuple[int, int] | None, step: Step, controller: int) -> None:
         if self._writer is None:

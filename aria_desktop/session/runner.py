@@ -157,7 +157,8 @@ class EpisodeRunner:
         self.episodes += 1
         self.episode = EpisodeState(self.episodes, seed, playthrough)
         if self.recording is not None:
-            self.recording.begin(self.game, seed, frame, self.game.info, playthrough)
+            written = self.recording.begin(self.game, seed, frame, self.game.info, playthrough)
+            self.episode.playthrough = written or playthrough  # a recorded play-through is named after its first file
             self._check_recording()
         return self.episode
 

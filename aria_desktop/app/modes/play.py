@@ -128,7 +128,7 @@ class PlayMode(Mode):
         for event in self.runner.drain():
             if isinstance(event, EpisodeSaved):
                 self.app.saved.append(event.path)
-                self.app.show_message(f"Episode {event.number} saved to {event.path}")
+                self.app.show_message(f"Saved {event.path} ({len(self.app.saved)} this session)")
             elif event.error:
                 self.app.show_error(event.sentence)
             else:
@@ -317,9 +317,13 @@ class PlayMode(Mode):
         self.banner_rect = None
         lines = self.banner_lines()
         if lines:
-            image = fonts.big.render("  ·  ".join(lines), True, theme.text)
+            text = "  ·  ".join(lines)
+            image = fonts.big.render(text, True, theme.text)
+            if image.get_width() + 24 > area.width:  # a long line in a narrow window: the smaller font
+                image = fonts.normal.render(text, True, theme.text)
             box = image.get_rect().inflate(24, 14)
             box.midtop = (self.frame_rect.centerx, self.frame_rect.bottom + 6)
+            box.clamp_ip(area)
             surface.fill(theme.header, box)
             surface.blit(image, image.get_rect(center=box.center))
             self.banner_rect = box
@@ -331,7 +335,7 @@ class PlayMode(Mode):
             if self.controller == AGENT:
                 return [what, "the next episode starts by itself"]
             if self.runner.continues_playthrough():
-                return [what, "any game key resets the level (your progress is kept)"]
+                return [what, "the next key or click resets the level (progress kept)"]
             return [what, "R for a new game" if self.keymap.realtime else "any game key for a new game"]
         if self.paused:
             return ["Paused", "P to resume, N for one step"]
@@ -388,7 +392,7 @@ class PlayMode(Mode):
         ]
         rec = self.recording
         if rec.enabled:
-            recording = [f"recording to {self.app.selection.out_dir}", f"{len(self.app.saved)} episodes saved this session"]
+            recording = [f"recording to {self.app.selection.out_dir}", f"{len(self.app.saved)} episode(s) saved this session"]
         else:
             recording = ["not recording" + ("" if self.app.selection.record else " (switched off)")]
         if rec.saved:
