@@ -163,3 +163,40 @@ def test_a_missing_agent_is_an_error_unless_a_fallback_is_named(arc_env_dir):
     runner = EpisodeRunner(game, 0, "scripted", controller=AGENT, fallback_agent="random")
     assert runner.agent_name == "random" and "no scripted agent" in runner.drain()[0].sentence
     game.close()
+
+
+def test_a_recording_problem_is_a_notice_and_play_goes_on(tmp_path, arc_env_dir):
+    blocked = tmp_path / "recordings"
+    blocked.write_text("a file where the folder should be")
+    game = open_game("toyw", arc_env_dir)
+    runner = EpisodeRunner(game, 0, recording=RecordingSession(blocked))
+    (notice,) = runner.drain()
+    assert isinstance(notice, Notice) and notice.error and str(blocked) in notice.sentence
+    assert runner.step(RIGHT).outcome is None and not runner.recording.enabled
+    runner.close()
+    game.close()
+
+
+def test_the_person_never_steps_the_game_while_the_agent_still_reads_it(arc_env_dir):
+    import time
+
+    from aria_desktop.agents import Agent, Choice
+
+    log: list[str] = []
+
+    class SlowAgent(Agent):
+        def act(self, game):
+            time.sleep(0.3)
+            log.append("agent read the game")
+            return Choice(DOWN)
+
+    game = open_game("toyw", arc_env_dir)
+    runner = EpisodeRunner(game, 0, "random", controller=AGENT)
+    runner.agent = SlowAgent()
+    assert runner.agent_step(wait=0.0) is None  # thinking on the worker thread
+    runner.take_over()  # the person takes control at once
+    step = game.step
+    game.step = lambda *args: (log.append("game stepped"), step(*args))[1]
+    runner.step(RIGHT)
+    assert log == ["agent read the game", "game stepped"] and runner.episode.steps_by == [1, 0]
+    game.close()

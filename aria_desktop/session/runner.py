@@ -198,6 +198,8 @@ class EpisodeRunner:
         episode = self.episode
         if episode.done:
             raise AriaError("The episode is over; start the next one before stepping.")
+        if controller == HUMAN:
+            self._finish_thinking()  # an agent still thinking reads the game: let it finish before it changes
         step = self.game.step(action, xy)
         self.steps += 1
         self._playthrough_steps += 1
