@@ -96,6 +96,8 @@ def outcome_of(step: Step) -> str:
 
 
 class EpisodeRunner:
+    """One game's episodes, by the rules in this module's docstring; the first episode starts at once."""
+
     def __init__(
         self,
         game: Game,
@@ -104,7 +106,7 @@ class EpisodeRunner:
         recording: RecordingSession | None = None,
         controller: int = HUMAN,
         max_steps: int | None = None,
-        fresh: bool = True,
+        fresh: bool = True,  # the game was just opened, i.e. reset with the first play-through's seed
         first_playthrough: int = 0,  # a batch job that plays play-through k alone starts at k
         fallback_agent: str | None = None,  # plays (with a Notice) when `agent` has no version for this game
     ) -> None:
