@@ -93,7 +93,7 @@ class KeyMap:
             lines.append(("Mouse click", f"ACTION{self.click_action}: click that cell of the 64x64 grid"))
         if self.realtime:
             lines.append(("(nothing held)", "NOOP"))
-            lines.append(("R", "new game (saves the episode)"))
+            lines.append((key_names((self.reset_key,)), "new game (saves the episode)"))
         return lines
 
 
