@@ -36,14 +36,23 @@ def games_command(env_dir: EnvDir = None) -> None:
         console.print(f"[yellow]Skipped:[/yellow] {problem}")
 
 
+@dataclass(frozen=True)
+class EpisodeRow:
+    steps: int
+    score: float
+    levels: int  # completed
+    outcome: str  # WIN, GAME_OVER, TRUNCATED, or running when the step budget ran out
+    playthrough: str  # "2", or "2 (part 3)" for an episode that continues play-through 2
+
+
 @dataclass
 class RunSummary:
-    """What `aria run` played: one (steps, score, levels completed, outcome, play-through) row per episode."""
+    """What `aria run` played."""
 
     steps: int = 0
     frames: int = 0  # ARC steps can animate: more frames than steps
     seconds: float = 0.0
-    episodes: list[tuple[int, float, int, str, str]] = field(default_factory=list)
+    episodes: list[EpisodeRow] = field(default_factory=list)
 
 
 def run_agent(game_id: str, agent: str, steps: int, seed: int = 0, env_dir: Path | None = None) -> RunSummary:
@@ -63,9 +72,9 @@ def run_agent(game_id: str, agent: str, steps: int, seed: int = 0, env_dir: Path
             if result.outcome or t == steps - 1:
                 ep = runner.episode
                 part = f" (part {ep.playthrough.index + 1})" if ep.playthrough.index else ""
-                summary.episodes.append((ep.steps, float(game.info.get("score", ep.reward)),
-                                         int(game.info.get("levels_completed", 0)), result.outcome or "running",
-                                         f"{runner.playthroughs}{part}"))
+                summary.episodes.append(EpisodeRow(ep.steps, float(game.info.get("score", ep.reward)),
+                                                   int(game.info.get("levels_completed", 0)),
+                                                   result.outcome or "running", f"{runner.playthroughs}{part}"))
                 if result.outcome and t < steps - 1:
                     runner.next_episode()
         summary.seconds = time.perf_counter() - start
@@ -88,8 +97,8 @@ def run_command(
     table = Table(title=f"{game} played by {agent} (seed {seed})")
     for column in ("episode", "play-through", "steps", "score", "levels", "outcome"):
         table.add_column(column, justify="right")
-    for i, (ep_steps, score, levels, outcome, where) in enumerate(summary.episodes, 1):
-        table.add_row(str(i), where, str(ep_steps), f"{score:g}", str(levels), outcome)
+    for i, row in enumerate(summary.episodes, 1):
+        table.add_row(str(i), row.playthrough, str(row.steps), f"{row.score:g}", str(row.levels), row.outcome)
     console = Console()
     console.print(table)
     rate = summary.steps / summary.seconds if summary.seconds else 0.0

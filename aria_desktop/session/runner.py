@@ -52,8 +52,7 @@ __all__ = ["AGENT", "HUMAN", "EpisodeRunner", "EpisodeSaved", "EpisodeState", "N
 
 @dataclass(frozen=True)
 class EpisodeSaved:
-    path: Path
-    number: int  # episodes saved by this runner so far
+    path: Path  # its final name (the file is finished on a background thread: close() waits for it)
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,7 @@ class EpisodeRunner:
         path = self.recording.finish(outcome, complete)
         self._check_recording()
         if path is not None:
-            self._events.append(EpisodeSaved(path, self.recording.episodes))
+            self._events.append(EpisodeSaved(path))
 
     # -- steps -----------------------------------------------------------------------------------------
     def step(self, action: int, xy: tuple[int, int] | None = None, controller: int = HUMAN) -> StepResult:
