@@ -18,6 +18,7 @@ GRID_COLOURS = 16
 
 ResetFn = Callable[[int | None], Any]  # seed -> first frame
 StepFn = Callable[[int, tuple[int, int] | None], Sequence[Any]]  # (action, xy) -> every frame the step produced
+LevelResetFn = Callable[[], Sequence[Any]]  # play the game's level reset -> every frame it produced
 
 
 @dataclass
@@ -116,24 +117,50 @@ def _difference(a: np.ndarray, b: np.ndarray) -> str:
     return f"{int(np.any(a != b, axis=-1).sum() if a.ndim == 3 else (a != b).sum())} pixels differ"
 
 
-def replay(ep: Episode, reset: ResetFn, step: StepFn) -> list[str]:
+def replay(
+    ep: Episode, reset: ResetFn, step: StepFn, earlier: Sequence[Episode] = (), level_reset: LevelResetFn | None = None
+) -> list[str]:
     """Re-run the recorded actions through the game and compare every frame (animation frames included).
 
+    An episode that continues a play-through (playthrough_index > 0) starts where the one before it ended
+    in GAME_OVER, after a level reset: pass the play-through's earlier episodes in order and `level_reset`
+    (plays the game's reset action, returns its frames); they are replayed first, each checked too.
     Returns one sentence for the first mismatch, or nothing when every frame matches.
     """
-    hint = f"the file was altered, or the game differs from the recorded one ({ep.game} {ep.game_version})"
-    first = np.asarray(reset(ep.seed), dtype=np.uint8)
-    recorded = ep.observations[0]
+    if ep.playthrough.index and (len(earlier) != ep.playthrough.index or level_reset is None):
+        return [f"{ep.path} continues play-through {ep.playthrough.id} (episode {ep.playthrough.index + 1}); its earlier "
+                "episodes are needed to replay it: keep a play-through's files together in one folder."]
+    chain = [*earlier, ep]
+    first = reset(chain[0].seed)
+    for k, part in enumerate(chain):
+        if k:
+            first = list(level_reset())[-1]
+        problems = _check_first(part, first, "level reset" if k else "reset") or _replay_steps(part, step)
+        if problems:
+            return problems
+    return []
+
+
+def _hint(ep: Episode) -> str:
+    return f"the file was altered, or the game differs from the recorded one ({ep.game} {ep.game_version})"
+
+
+def _check_first(ep: Episode, produced: Any, how: str) -> list[str]:
+    first, recorded = np.asarray(produced, dtype=np.uint8), ep.observations[0]
     if not np.array_equal(first, recorded):
-        return [f"{ep.path}: the reset frame does not match the replay ({_difference(recorded, first)}); {hint}."]
+        return [f"{ep.path}: the first frame does not match the replay's {how} ({_difference(recorded, first)}); {_hint(ep)}."]
+    return []
+
+
+def _replay_steps(ep: Episode, step: StepFn) -> list[str]:
     actions, xys = ep.actions, ep.action_xy
     for t in range(ep.steps):
         xy = None if tuple(xys[t]) == (-1, -1) else (int(xys[t][0]), int(xys[t][1]))
         produced = [np.asarray(fr, dtype=np.uint8) for fr in step(int(actions[t]), xy)]
         stored = ep.step_frames(t)
         if len(produced) != len(stored):
-            return [f"{ep.path}: step {t} (action {int(actions[t])}) produced {len(produced)} frames in the replay but {len(stored)} were recorded; {hint}."]
+            return [f"{ep.path}: step {t} (action {int(actions[t])}) produced {len(produced)} frames in the replay but {len(stored)} were recorded; {_hint(ep)}."]
         for k, (want, got) in enumerate(zip(stored, produced)):
             if not np.array_equal(want, got):
-                return [f"{ep.path}: step {t} frame {k + 1} of {len(stored)} does not match the replay ({_difference(want, got)}); {hint}."]
+                return [f"{ep.path}: step {t} frame {k + 1} of {len(stored)} does not match the replay ({_difference(want, got)}); {_hint(ep)}."]
     return []

@@ -45,7 +45,7 @@ def test_a_crashing_agent_does_not_take_the_window_down(tmp_path):
     def broken(game):
         raise ValueError("agent exploded")
 
-    app.mode.agent.act = broken
+    app.mode.runner.agent.act = broken
     ticks(app, 3)
     assert "ValueError" in app.error and "agent exploded" in app.error
     assert app.running and app.mode.controller == 0  # the person has control

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pygame
 from test_app_helpers import click, key, make_app, make_env_dir, tap, ticks
 
@@ -33,25 +35,29 @@ def test_modes_switch_by_key_without_restart(tmp_path):
 
 def test_launcher_buttons_and_settings(tmp_path):
     app = make_app(tmp_path, "launcher", record=True)
+    started = copy.deepcopy(app.config)
     ticks(app, 1)
     tap(pygame.K_c)
     tap(pygame.K_a)
     ticks(app, 1)
-    assert app.config.record is False and app.config.agent == "random"
+    assert app.selection.record is False and app.selection.agent == "random"
+    assert app.config == started  # the configuration is read, never written: the choices live on the app
     # Change the recordings folder by typing.
     tap(pygame.K_o)
     ticks(app, 1)
-    for _ in range(len(str(app.config.out_dir))):
+    for _ in range(len(str(app.selection.out_dir))):
         tap(pygame.K_BACKSPACE)
     pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text=str(tmp_path / "elsewhere")))
     tap(pygame.K_RETURN)
     ticks(app, 1)
-    assert app.config.out_dir == tmp_path / "elsewhere"
+    assert app.selection.out_dir == tmp_path / "elsewhere"
     # Click the "Watch" button.
     watch = next(rect for rect, mode in app.mode.button_rects if mode == "watch")
     click(watch.center)
     ticks(app, 1)
     assert app.mode.name == "watch" and app.mode.game.id == "breakout"
+    assert app.mode.recording.enabled is False and app.mode.agent_name == "random"  # the choices took effect
+    assert app.config == started
     app.close()
 
 
@@ -68,18 +74,18 @@ def _type_folder(app, key_code: int, text: str) -> None:
 def test_launcher_changes_the_environments_folder(tmp_path):
     app = make_app(tmp_path, "launcher", record=False)
     ticks(app, 1)
-    assert app.config.env_dir is None and all(g.kind.value != "arc" for g in app.mode.games)
+    assert app.selection.env_dir is None and all(g.kind.value != "arc" for g in app.mode.games)
     env_dir = make_env_dir(tmp_path)
     _type_folder(app, pygame.K_e, str(env_dir))
-    assert app.config.env_dir == env_dir
+    assert app.selection.env_dir == env_dir
     arc = [g for g in app.mode.games if g.kind.value == "arc"]
     assert arc and "ARC-AGI-3 game(s) found" in app.message
     # A folder that does not exist: one sentence, and the folder in use stays.
     _type_folder(app, pygame.K_e, str(tmp_path / "nowhere"))
-    assert app.config.env_dir == env_dir and "does not exist" in app.error
+    assert app.selection.env_dir == env_dir and "does not exist" in app.error
     # An empty field: back to the built-in games only.
     _type_folder(app, pygame.K_e, "")
-    assert app.config.env_dir is None and all(g.kind.value != "arc" for g in app.mode.games)
+    assert app.selection.env_dir is None and all(g.kind.value != "arc" for g in app.mode.games)
     app.close()
 
 
@@ -100,7 +106,7 @@ def test_pause_single_step_and_speed_in_watch(tmp_path):
     ticks(app, 2)
     assert app.mode.steps == 2  # one step per frame at fixed_dt = 1/15 s
     report = next(sec for sec in app.mode.panel() if sec.title == "Agent: random")
-    assert report.lines == app.mode.agent.report() and report.lines[0].startswith("random choice")
+    assert report.lines == app.mode.runner.agent.report() and report.lines[0].startswith("random choice")
     tap(pygame.K_p)
     ticks(app, 3)
     assert app.mode.steps == 2 and "paused" in app.last_header
@@ -190,7 +196,7 @@ def test_a_slow_agent_thinks_without_freezing_the_window(tmp_path):
             return ["slow plan"]
 
     app = make_app(tmp_path, "watch", env_dir=make_env_dir(tmp_path), game="tg01", record=False)
-    app.mode.agent = SlowAgent()
+    app.mode.runner.agent = SlowAgent()
     start = time.monotonic()
     ticks(app, 20)  # the agent is stuck thinking: frames go on being drawn
     assert time.monotonic() - start < 4 and app.mode.steps == 0

@@ -152,3 +152,31 @@ def test_ctrl_c_in_the_terminal_saves_the_episode(tmp_path):
     (path,) = sorted((out / "breakout").glob("*.h5"))
     with open_episode(path) as ep:
         assert ep.steps > 0 and ep.complete and ep.outcome == "QUIT"
+
+
+def test_after_a_game_over_the_next_key_resets_the_level_and_the_playthrough_goes_on(tmp_path, arc_env_dir):
+    from recorder import open_episode
+
+    app = make_app(tmp_path, "play", game="toyw", env_dir=arc_env_dir)
+    for _ in range(3):  # level 1: three steps right to the goal
+        tap(pygame.K_RIGHT)
+        ticks(app, 2)
+    level_two = app.mode.game.frame.copy()
+    tap(pygame.K_RIGHT)  # lava
+    ticks(app, 2)
+    assert app.mode.done and app.mode.outcome == "GAME_OVER"
+    assert any("progress" in line for line in app.mode.banner_lines())
+    tap(pygame.K_DOWN)  # the next key resets the level (and is not played itself)
+    ticks(app, 2)
+    assert not app.mode.done and app.mode.steps == 0
+    np.testing.assert_array_equal(app.mode.game.frame, level_two)
+    assert app.mode.game.info["levels_completed"] == 1  # the progress is kept
+    tap(pygame.K_DOWN)
+    ticks(app, 2)
+    app.close()
+    first, second = recordings(tmp_path, "toyw")
+    with open_episode(first) as a, open_episode(second) as b:
+        assert a.outcome == "GAME_OVER" and b.outcome == "QUIT"
+        assert a.playthrough.id == b.playthrough.id and (a.playthrough.index, b.playthrough.index) == (0, 1)
+        assert b.playthrough.start_level == 1 and b.steps == 1
+        np.testing.assert_array_equal(b.observations[0], level_two)

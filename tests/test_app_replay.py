@@ -131,7 +131,7 @@ def test_replay_shows_the_episodes_of_the_game_it_was_opened_from(tmp_path):
     app.switch("replay", path=tmp_path / "recordings")  # a folder given explicitly: every game in it
     ticks(app, 1)
     assert sorted({p.parent.name for p in app.mode.paths}) == ["breakout", "tg01"]
-    app.config.game = "maze"
+    app.selection.game = "maze"
     app.switch("replay")
     ticks(app, 1)
     assert app.mode.paths == [] and "No recording of maze" in app.mode.problems[0]

@@ -22,7 +22,7 @@ def test_breakout_take_over_and_hand_back_keeps_one_episode(tmp_path):
     key(pygame.K_RIGHT, up=True)
     tap(pygame.K_TAB)
     ticks(app, 2)  # the agent again
-    assert app.mode.steps == 7 and app.mode.episodes_started == 1
+    assert app.mode.steps == 7 and app.mode.runner.episodes == 1
     app.quit()
     app.tick()
     (path,) = recordings(tmp_path, "breakout")

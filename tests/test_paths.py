@@ -41,8 +41,7 @@ def test_a_relative_out_and_screenshots_are_reported_absolute(tmp_path, monkeypa
         play.launch_app(out_dir=Path("mine"))
     assert seen["out_dir"] == tmp_path / "mine"
 
-    app = make_app(tmp_path, "launcher")
-    app.config.screenshot_dir = Path("shots")  # relative: saved under the launch folder, reported absolute
+    app = make_app(tmp_path, "launcher", screenshot_dir=Path("shots"))  # relative: saved under the launch folder, reported absolute
     app.tick()
     path = app.screenshot()
     assert path is not None and f"Screenshot saved to {tmp_path / 'shots'}" in app.message

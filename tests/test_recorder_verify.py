@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_recorder_support import record_episode, write_tiny_game  # noqa: E402
 
 from aria_desktop.cli.recordings import replay_episode  # noqa: E402
+from aria_desktop.errors import AriaError  # noqa: E402
 from aria_desktop.games.catalog import open_game  # noqa: E402
 from recorder import verify_structure  # noqa: E402
 
@@ -63,3 +64,36 @@ def test_replay_with_another_seed_is_caught(arc_episode) -> None:
         f.attrs["seed"] = 3  # the goal sits elsewhere with seed 3
     problems = replay_episode(path, env)
     assert len(problems) == 1 and "does not match the replay" in problems[0]
+
+
+def test_an_episode_after_a_game_over_replays_through_its_playthrough(tmp_path: Path) -> None:
+    """tile (built in) has a move budget: the solver clears level 1, wild clicks lose level 2 (GAME_OVER); the
+    next episode starts from the level reset, on level 2, and replays only after the first one."""
+    import random
+
+    from aria_desktop.session import AGENT, EpisodeRunner, RecordingSession
+    from recorder import open_episode
+
+    game = open_game("tile", seed=3)
+    runner = EpisodeRunner(game, 3, "scripted", RecordingSession(tmp_path / "rec"), AGENT)
+    while game.info["levels_completed"] < 1:
+        runner.agent_step()
+    runner.take_over()
+    rng = random.Random(0)
+    while not runner.episode.done:
+        runner.step(6, (rng.randrange(64), rng.randrange(64)))
+    assert runner.episode.outcome == "GAME_OVER"
+    runner.next_episode()
+    for _ in range(3):
+        runner.step(6, (rng.randrange(64), rng.randrange(64)))
+    runner.close()
+    game.close()
+    files = {}
+    for path in (tmp_path / "rec" / "tile").glob("*.h5"):
+        with open_episode(path) as ep:
+            files[ep.playthrough.index] = path, ep.playthrough.start_level
+    assert sorted(files) == [0, 1] and files[1][1] == 1
+    assert replay_episode(files[0][0]) == [] and replay_episode(files[1][0]) == []
+    files[0][0].rename(tmp_path / "elsewhere.h5")  # without the play-through's first episode it cannot be replayed
+    with pytest.raises(AriaError, match="episode 0 is not in .*keep a play-through's episodes together"):
+        replay_episode(files[1][0])

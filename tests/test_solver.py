@@ -36,7 +36,8 @@ def test_expert_agent_replans_after_a_person_plays(arc_env_dir):
     game.step(2)  # a person takes over and moves down: off the plan
     game.step(2)
     choice = agent.act(game)
-    assert "replanned" in agent.status and "4 steps to go" in agent.status  # from (1, 2) to the goal at (3, 0)
+    assert "replanned" in agent.status and agent.status.startswith("level 1 of 2")
+    assert "3 of 4 planned steps left" in agent.report()  # from (1, 2) to the goal at (3, 0), one step taken
     game.step(choice.action, choice.xy)
     steps = 1
     while game.info["state"] != "WIN" and steps < 20:

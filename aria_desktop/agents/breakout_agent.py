@@ -21,7 +21,7 @@ from aria_desktop.games.game import Game
 
 NOOP, FIRE, RIGHT, LEFT = 0, 1, 2, 3
 _PUSH = {NOOP: 0, RIGHT: 1, LEFT: -1}
-_NAMES = {NOOP: "HOLD", FIRE: "FIRE", RIGHT: "RIGHT", LEFT: "LEFT"}
+_NAMES = {NOOP: "NOOP", FIRE: "FIRE", RIGHT: "RIGHT", LEFT: "LEFT"}
 _SIDES = {-1: "off the paddle's left half", 0: "off the paddle's centre", 1: "off the paddle's right half"}
 
 
@@ -409,7 +409,7 @@ class BreakoutAgent(Agent):
             f"ball at ({ball.x:.0f}, {ball.y:.0f}) moving {vertical}-{horizontal} ({vx:+.1f}, {vy:+.2f} px/frame)",
             f"{plan}; paddle at x={drawn}, width {width}",
             f"bouncing it {_SIDES[self._side]}" + (" (no points lately: trying sides)" if self._exploring else ""),
-            f"moving {_NAMES[action]}",
+            "next: NOOP (the paddle stays)" if action == NOOP else f"next: {_NAMES[action]}",
         ]
         return Choice(action)
 

@@ -24,4 +24,7 @@ class RandomAgent(Agent):
         return self._last
 
     def report(self) -> list[str]:
-        return [f"random choice: {self._last}"] if self._last else []
+        if self._last is None:
+            return []
+        where = f" at {self._last.xy}" if self._last.xy is not None else ""
+        return [f"random choice: action {self._last.action}{where}"]

@@ -34,11 +34,12 @@ class SolverAgent(Agent):
         self.config = config or SolverConfig()
         self.fallback = RandomAgent(seed)  # when a level has no plan within the search budget
         self.plan: list[PlannedStep] = []
+        self.planned = 0  # the length of the plan being followed
         self.expected: bytes | None = None  # the frame hash the last step should have produced
         self.status = "no plan yet"
 
     def reset(self, game: Game) -> None:
-        self.plan, self.expected, self.status = [], None, "new episode"
+        self.plan, self.planned, self.expected, self.status = [], 0, None, "new episode"
 
     def act(self, game: Game) -> Choice:
         if not isinstance(game, ArcGame):
@@ -46,13 +47,14 @@ class SolverAgent(Agent):
         off_plan = self.expected is not None and frame_hash(game.frame) != self.expected
         if not self.plan or off_plan:
             plan = _plan_for(game, self.config)
-            level = int(game.info["levels_completed"]) + 1
+            info = game.info
+            level = f"level {int(info['levels_completed']) + 1} of {info.get('win_levels') or game.levels}"
             if plan is None:
-                self.plan, self.expected = [], None
-                self.status = f"level {level}: no plan found, moving at random"
+                self.plan, self.planned, self.expected = [], 0, None
+                self.status = f"{level}: no plan found, moving at random"
                 return self.fallback.act(game)
-            self.plan = list(plan)
-            self.status = f"level {level}: {len(plan)} steps to go" + (" (replanned)" if off_plan else "")
+            self.plan, self.planned = list(plan), len(plan)
+            self.status = f"{level}: following the solver's plan" + (" (replanned)" if off_plan else "")
         step = self.plan.pop(0)
         self.expected = step.frame_hash
         return step.choice
@@ -60,7 +62,8 @@ class SolverAgent(Agent):
     def report(self) -> list[str]:
         upcoming = " ".join(_short(s.choice) for s in self.plan[:8])
         more = " ..." if len(self.plan) > 8 else ""
-        return [self.status, f"{len(self.plan)} planned steps left", f"next: {upcoming}{more}" if upcoming else ""]
+        left = [f"{len(self.plan)} of {self.planned} planned steps left"] if self.planned else []
+        return [self.status, *left, f"next: {upcoming}{more}" if upcoming else ""]
 
 
 def _short(choice: Choice) -> str:

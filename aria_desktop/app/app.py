@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pygame
 
-from aria_desktop.app.config import AppConfig
+from aria_desktop.app.config import AppConfig, Selection
 from aria_desktop.app.header import HeaderInfo, draw_header
 from aria_desktop.app.help import app_keys, draw_help
+from aria_desktop.app.keymap import APP_KEYS
 from aria_desktop.app.modes import MODES, Mode, modes_in_order
 from aria_desktop.app.panel import Section, draw_panel
 from aria_desktop.app.screenshot import save_screenshot
@@ -46,7 +47,8 @@ def check_display() -> None:
 
 class App:
     def __init__(self, config: AppConfig | None = None, mode: str = "launcher", **params) -> None:
-        self.config = config or AppConfig()
+        self.config = config or AppConfig()  # read, never written
+        self.selection = Selection.from_config(self.config)  # the game, agent and folders chosen now
         check_display()
         try:
             pygame.display.init()  # display and fonts only: the app makes no sound
@@ -212,17 +214,17 @@ class App:
                 self.screen = pygame.display.get_surface()
             return
         if event.type == pygame.KEYDOWN:
-            if event.key == pygame.K_F1:
+            action = APP_KEYS.action(event.key)
+            if action == "help" or (action == "quit" and self.show_help):  # Esc closes the help first
                 self.show_help = not self.show_help
                 return
-            if event.key == pygame.K_F12:
+            if action == "screenshot":
                 self.screenshot()
-                return
-            if self.show_help and event.key == pygame.K_ESCAPE:
-                self.show_help = False
                 return
             if time.monotonic() >= self._error_until:
                 self.error = None  # a key dismisses the error sentence once it has been readable a while
+        if self.show_help and event.type in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN, pygame.TEXTINPUT):
+            return  # the help covers the mode: its keys and clicks are not for it (key releases still are)
         used = False
         try:
             used = self.mode.handle_event(event)
@@ -234,7 +236,7 @@ class App:
             used = True
         if used or event.type != pygame.KEYDOWN:
             return
-        if event.key == pygame.K_ESCAPE:
+        if APP_KEYS.action(event.key) == "quit":
             self.quit()
         else:
             for mode in modes_in_order():

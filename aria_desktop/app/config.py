@@ -49,9 +49,9 @@ class Pace:
     error_min_seconds: float = 5.0  # an error stays at least this long (then a key dismisses it)
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppConfig:
-    """What a session starts with; the launcher can change the game, mode, agent and recordings folder."""
+    """What a session starts with; read, never written (what the person chooses later lives in Selection)."""
 
     game: str = "breakout"
     out_dir: Path = DEFAULT_RECORDINGS
@@ -63,3 +63,19 @@ class AppConfig:
     theme: Theme = field(default_factory=Theme)
     layout: Layout = field(default_factory=Layout)
     pace: Pace = field(default_factory=Pace)
+
+
+@dataclass
+class Selection:
+    """What the person has chosen in this session: it starts as the AppConfig says, the launcher changes it
+    and the modes read it (the app holds it)."""
+
+    game: str
+    agent: str
+    record: bool
+    out_dir: Path
+    env_dir: Path | None
+
+    @classmethod
+    def from_config(cls, config: AppConfig) -> Selection:
+        return cls(config.game, config.agent, config.record, config.out_dir, config.env_dir)

@@ -16,10 +16,17 @@ class HeaderInfo:
     game: str = "-"
     controller: str | None = None  # "human" / "agent: scripted"; None when nobody plays
     step: int | None = None
-    score: str | None = None  # "score 12 · lives 3" or "level 2/3"
+    score: str | None = None  # "score 12 · lives 3" or "level 2 of 3"
     recording: bool | None = None  # None: the mode does not record (no indicator)
     episodes: int = 0  # episodes saved in this app session
     extra: str | None = None  # "paused", "speed 2x", ...
+
+
+def level_text(info: dict, levels: int | None) -> str:
+    """The one level convention: "level k of N", k the level being played (1-based; the last one once won)."""
+    total = int(info.get("win_levels") or levels or 0)
+    current = int(info.get("levels_completed", 0) or 0) + 1
+    return f"level {min(current, total)} of {total}" if total else f"level {current}"
 
 
 def header_text(info: HeaderInfo, fps: float | None) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pygame
 
 from aria_desktop.app.config import Theme
+from aria_desktop.app.keymap import APP_KEYS
 from aria_desktop.app.text import Fonts, draw_text
 
 
@@ -13,12 +14,7 @@ def app_keys() -> list[tuple[str, str]]:
     from aria_desktop.app.modes import modes_in_order
 
     switches = [(pygame.key.name(m.hotkey).upper(), f"switch to {m.name}") for m in modes_in_order() if m.hotkey]
-    return [
-        ("F1", "show / hide this help"),
-        ("F12", "save a screenshot to the screenshots folder"),
-        *switches,
-        ("Esc", "quit (the episode in progress is saved)"),
-    ]
+    return APP_KEYS.help_lines() + switches
 
 
 def draw_help(

@@ -93,7 +93,7 @@ class KeyMap:
             lines.append(("Mouse click", f"ACTION{self.click_action}: click that cell of the 64x64 grid"))
         if self.realtime:
             lines.append(("(nothing held)", "NOOP"))
-            lines.append(("R", "new game (saves the episode)"))
+            lines.append((key_names((self.reset_key,)), "new game (saves the episode)"))
         return lines
 
 
@@ -129,3 +129,42 @@ def keymap_for(game: Game) -> KeyMap:
     bindings = [Binding(k, a.index, f"{a.name}: {a.label}") for a in actions for k in _ARC_KEYS.get(a.index, [])]
     click = ARC_CLICK_ACTION if any(a.needs_xy for a in actions) else None
     return KeyMap(bindings, realtime=False, click_action=click, action_ids=ids)
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    """One line of a mode's key table: any of `keys` does `action`; help shows `label` (or the keys' names)."""
+
+    keys: tuple[int, ...]
+    action: str
+    help: str
+    label: str = ""
+
+
+class KeyTable:
+    """A mode's (or the app's) own keys: its event handler dispatches through it and the F1 help lists it, so
+    the two cannot disagree."""
+
+    def __init__(self, *entries: KeyAction) -> None:
+        self.entries = entries
+
+    def action(self, key: int) -> str | None:
+        for entry in self.entries:
+            if key in entry.keys:
+                return entry.action
+        return None
+
+    @property
+    def actions(self) -> list[str]:
+        return [entry.action for entry in self.entries]
+
+    def help_lines(self) -> list[tuple[str, str]]:
+        return [(e.label or " / ".join(key_names((k,)) for k in e.keys), e.help) for e in self.entries]
+
+
+# The app's own keys, in every mode (Esc quits only when the mode does not use it; F2.. switch modes: Mode.hotkey).
+APP_KEYS = KeyTable(
+    KeyAction((pygame.K_F1,), "help", "show / hide this help"),
+    KeyAction((pygame.K_F12,), "screenshot", "save a screenshot to the screenshots folder"),
+    KeyAction((pygame.K_ESCAPE,), "quit", "quit (the episode in progress is saved)", "Esc"),
+)

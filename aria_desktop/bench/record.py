@@ -19,7 +19,7 @@ import numpy as np
 from aria_desktop.errors import AriaError
 
 if TYPE_CHECKING:
-    from recorder import EpisodeWriter
+    from aria_desktop.session import EpisodeRunner
 
 DEFAULT_ARC_GAME = "maze"  # a built-in game: always available offline
 BLOCKS = 10  # the steps are cut into this many consecutive blocks; their spread shows the noise
@@ -43,53 +43,54 @@ class BenchResult:
 
 
 def bench_game(game_id: str, steps: int, seed: int = 0, env_dir: Path | None = None) -> BenchResult:
-    from aria_desktop.agents import make_agent
-    from aria_desktop.episodes import start_episode
+    """Two episode runners on two copies of the game, one recording: the same agent's actions go to both."""
     from aria_desktop.games.catalog import open_game
+    from aria_desktop.session import AGENT, EpisodeRunner, RecordingSession
 
-    plain = open_game(game_id, env_dir, seed=seed)
-    recorded = open_game(game_id, env_dir, seed=seed)
-    agent = make_agent("random", plain, seed=seed)
-    result = BenchResult(plain.id)
+    plain_game = open_game(game_id, env_dir, seed=seed)
+    recorded_game = open_game(game_id, env_dir, seed=seed)
+    result = BenchResult(plain_game.id)
     with tempfile.TemporaryDirectory(prefix="aria-bench-record-") as tmp:
-
-        def start(episode_seed: int) -> EpisodeWriter:
-            plain.reset(episode_seed)
-            frame = recorded.reset(episode_seed)
-            agent.reset(plain)
-            return start_episode(Path(tmp), recorded, episode_seed, frame, recorded.info)
-
-        writer = start(seed)
+        plain = EpisodeRunner(plain_game, seed, "random", controller=AGENT)
+        recorded = EpisodeRunner(recorded_game, seed, recording=RecordingSession(Path(tmp)))
         for _ in range(steps):
-            choice = agent.act(plain)
+            choice = plain.ensure_agent().act(plain_game)  # the agent's thinking is not part of either figure
             t0 = time.perf_counter()
-            plain.step(choice.action, choice.xy)
+            plain.step(choice.action, choice.xy, AGENT)
             t1 = time.perf_counter()
-            step = recorded.step(choice.action, choice.xy)
-            writer.add_step(choice.action, choice.xy, step.frames, step.reward, step.terminated, step.truncated,
-                            step.info, controller=1)
+            step = recorded.step(choice.action, choice.xy, AGENT)
             t2 = time.perf_counter()
             result.off_ms.append((t1 - t0) * 1e3)
             result.on_ms.append((t2 - t1) * 1e3)
-            result.frames += len(step.frames)
-            if step.terminated or step.truncated:
-                _close_timed(writer, "END", result)
-                writer = start(seed + result.episodes)
-        _close_timed(writer, "BENCH", result)
-    plain.close()
-    recorded.close()
+            result.frames += len(step.step.frames)
+            if step.outcome:
+                _close_timed(recorded, result)
+                plain.next_episode()
+                recorded.next_episode()
+        recorded.finish("BENCH")
+        _close_timed(recorded, result)
+    plain_game.close()
+    recorded_game.close()
     return result
 
 
-def _close_timed(writer: EpisodeWriter, outcome: str, result: BenchResult) -> None:
-    """Close an episode, timing the close, and count its file (the first one also gives the frame sample)."""
+def _close_timed(runner: EpisodeRunner, result: BenchResult) -> None:
+    """Time the close of the episode that just ended (last flush, fsync, rename: on the recording's thread),
+    and count its file (the first one also gives the frame sample)."""
+    from aria_desktop.session import EpisodeSaved
+
     start = time.perf_counter()
-    path = writer.close(outcome=outcome)
-    result.close_ms.append((time.perf_counter() - start) * 1e3)
-    result.bytes_written += path.stat().st_size
-    if result.sample is None:
-        result.sample = _sample_frames(path)
-    result.episodes += 1
+    runner.recording.wait()
+    seconds = time.perf_counter() - start
+    for event in runner.drain():
+        if isinstance(event, EpisodeSaved):  # none when the episode had no steps (nothing was written)
+            result.close_ms.append(seconds * 1e3)
+            result.bytes_written += event.path.stat().st_size
+            if result.sample is None:
+                result.sample = _sample_frames(event.path)
+            result.episodes += 1
+        elif event.error:
+            raise AriaError(event.sentence)
 
 
 def _sample_frames(path: Path, limit: int = 300) -> np.ndarray:

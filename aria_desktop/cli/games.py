@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,23 +49,69 @@ def games_command(env_dir: EnvDir = None) -> None:
         console.print(f"[yellow]Skipped:[/yellow] {problem}")
 
 
+@dataclass(frozen=True)
+class EpisodeRow:
+    steps: int
+    score: float
+    levels: int  # completed
+    outcome: str  # WIN, GAME_OVER, TRUNCATED, or running when the step budget ran out
+    playthrough: str  # "2", or "2 (part 3)" for an episode that continues play-through 2
+
+
+@dataclass
+class RunSummary:
+    """What `aria run` played."""
+
+    steps: int = 0
+    frames: int = 0  # ARC steps can animate: more frames than steps
+    seconds: float = 0.0
+    episodes: list[EpisodeRow] = field(default_factory=list)
+
+
+def run_agent(game_id: str, agent: str, steps: int, seed: int = 0, env_dir: Path | None = None) -> RunSummary:
+    """Play `steps` steps through the episode runner, going on to the next episode whenever one ends."""
+    from aria_desktop.games.catalog import open_game
+    from aria_desktop.session import AGENT, EpisodeRunner
+
+    game = open_game(game_id, env_dir, seed=seed)
+    summary = RunSummary()
+    try:
+        runner = EpisodeRunner(game, seed, agent=agent, controller=AGENT)
+        start = time.perf_counter()
+        for t in range(steps):
+            result = runner.agent_step()
+            summary.steps += 1
+            summary.frames += len(result.step.frames)
+            if result.outcome or t == steps - 1:
+                ep = runner.episode
+                part = f" (part {ep.playthrough.index + 1})" if ep.playthrough.index else ""
+                summary.episodes.append(EpisodeRow(ep.steps, float(game.info.get("score", ep.reward)),
+                                                   int(game.info.get("levels_completed", 0)),
+                                                   result.outcome or "running", f"{runner.playthroughs}{part}"))
+                if result.outcome and t < steps - 1:
+                    runner.next_episode()
+        summary.seconds = time.perf_counter() - start
+        runner.close()
+    finally:
+        game.close()
+    return summary
+
+
 @friendly_errors
 def run_command(
     game: Annotated[str, typer.Argument(help="Game id, as listed by `aria games`.")],
     agent: Annotated[str, typer.Option(help="random, or scripted (Breakout tracker / built-in solver).")] = "random",
-    steps: Annotated[int, typer.Option(min=1, help="Steps to play; a finished episode starts a new one.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of the first episode (episode k uses seed + k).")] = 0,
+    steps: Annotated[int, typer.Option(min=1, help="Steps to play; a finished episode starts the next one.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the first play-through (play-through k uses seed + k).")] = 0,
     env_dir: EnvDir = None,
 ) -> None:
-    """Play a game headless with an agent and print a summary."""
-    from aria_desktop.run_headless import run_agent
-
-    summary = run_agent(game, agent, steps, seed, str(env_dir) if env_dir else None)
-    table = Table(title=f"{summary.game} played by {summary.agent} (seed {summary.seed})")
-    for column in ("episode", "steps", "score", "levels", "outcome"):
+    """Play a game headless with an agent and print a summary (an ARC GAME_OVER goes on with a level reset)."""
+    summary = run_agent(game, agent, steps, seed, env_dir)
+    table = Table(title=f"{game} played by {agent} (seed {seed})")
+    for column in ("episode", "play-through", "steps", "score", "levels", "outcome"):
         table.add_column(column, justify="right")
-    for i, ep in enumerate(summary.episodes, 1):
-        table.add_row(str(i), str(ep.steps), f"{ep.score:g}", str(ep.levels_completed), ep.outcome)
+    for i, row in enumerate(summary.episodes, 1):
+        table.add_row(str(i), row.playthrough, str(row.steps), f"{row.score:g}", str(row.levels), row.outcome)
     console = Console()
     console.print(table)
     rate = summary.steps / summary.seconds if summary.seconds else 0.0

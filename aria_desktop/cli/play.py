@@ -28,18 +28,16 @@ def launch_app(
     from aria_desktop.app import App, AppConfig
     from aria_desktop.games.catalog import environments_dir
 
-    config = AppConfig(out_dir=Path(out_dir).expanduser().resolve(), env_dir=environments_dir(env_dir), record=record, agent=agent, seed=seed)
     params: dict = {}
     if mode == "replay" and game and Path(game).exists():  # `aria play FILE_OR_FOLDER --mode replay`
         params["path"] = Path(game)
-        if Path(game).is_file():
-            config.game = Path(game).parent.name  # recordings live in <out>/<game>/
-    elif game:
-        config.game = game
+        game = Path(game).parent.name if Path(game).is_file() else None  # recordings live in <out>/<game>/
+    config = AppConfig(out_dir=Path(out_dir).expanduser().resolve(), env_dir=environments_dir(env_dir), record=record, agent=agent, seed=seed,
+                       **({"game": game} if game else {}))
     app = App(config, mode, **params)
     app.run()
     if app.saved:
-        print(f"Saved {len(app.saved)} episode(s) to {config.out_dir}: {', '.join(p.name for p in app.saved)}")
+        print(f"Saved {len(app.saved)} episode(s) to {app.selection.out_dir}: {', '.join(p.name for p in app.saved)}")
     return app.saved
 
 

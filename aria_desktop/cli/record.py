@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aria_desktop.cli.options import DEFAULT_RECORDINGS, EnvDir
-from aria_desktop.errors import friendly_errors
+from aria_desktop.errors import AriaError, friendly_errors
 
 
 @dataclass(frozen=True)
@@ -25,71 +25,78 @@ class RecordConfig:
     agent: str = "random"
     episodes: int = 1
     out: Path = DEFAULT_RECORDINGS
-    seed: int = 0  # episode k is reset with seed + k
-    max_steps: int = 2000  # an episode still running after this many steps is truncated
+    seed: int = 0  # play-through k is reset with seed + k
+    max_steps: int = 2000  # a play-through still running after this many steps is truncated
     env_dir: Path | None = None
     jobs: int = 1  # worker processes: several environments at once for long batches
 
 
-def record_one(game: Any, cfg: RecordConfig, k: int, on_step: Callable[[], None] | None = None) -> Path:
-    """Play and record episode k (seed cfg.seed + k; the agent is seeded the same, so --jobs changes nothing)."""
-    from aria_desktop.agents import make_agent
-    from aria_desktop.episodes import start_episode
+def record_playthrough(
+    game: Any, cfg: RecordConfig, k: int, fresh: bool = False, on_step: Callable[[], None] | None = None
+) -> list[Path]:
+    """Play and record play-through k with the episode runner (its seed rule: seed cfg.seed + k, the agent seeded
+    alike, so --jobs changes nothing). An ARC GAME_OVER goes on after a level reset in a new episode of the same
+    play-through; cfg.max_steps bounds the whole play-through. fresh: the game was just opened with that seed."""
+    from aria_desktop.session import AGENT, EpisodeRunner, RecordingSession
 
-    seed = cfg.seed + k
-    frame = game.reset(seed)
-    agent = make_agent(cfg.agent, game, seed=seed)
-    agent.reset(game)
-    writer = start_episode(cfg.out, game, seed, frame, game.info)
+    runner = EpisodeRunner(game, cfg.seed, cfg.agent, RecordingSession(cfg.out), AGENT, cfg.max_steps, fresh,
+                           first_playthrough=k)
+    saved: list[Path] = []
     try:
-        outcome = "TRUNCATED"
-        for t in range(cfg.max_steps):
-            choice = agent.act(game)
-            step = game.step(choice.action, choice.xy)
-            truncated = step.truncated or t == cfg.max_steps - 1
-            writer.add_step(choice.action, choice.xy, step.frames, step.reward, step.terminated, truncated,
-                            step.info, controller=1)
+        while True:
+            result = runner.agent_step()
             if on_step:
                 on_step()
-            if step.terminated:
-                outcome = str(step.info.get("state") or "TERMINATED")
+            saved += _saved(runner.drain())
+            if result.outcome and not runner.continues_playthrough():
                 break
-            if step.truncated:
-                break
-        return writer.close(outcome=outcome)
+            if result.outcome:
+                runner.next_episode()
+        runner.close()
     except BaseException:
-        if writer.steps:  # keep what was played (marked incomplete); an empty episode is dropped
-            writer.close(outcome="INTERRUPTED", complete=False)
-        else:
-            writer.discard()
+        runner.finish("INTERRUPTED", complete=False)  # keep what was played; an episode without steps is dropped
+        runner.close()
         raise
+    return saved + _saved(runner.drain())
 
 
-def _record_in_worker(cfg: RecordConfig, k: int) -> Path:
-    """One episode in a worker process (each worker opens the game once)."""
+def _saved(events: list) -> list[Path]:
+    """The files saved; a recording problem ends the batch (a headless batch has nobody to warn)."""
+    from aria_desktop.session import EpisodeSaved
+
+    for event in events:
+        if not isinstance(event, EpisodeSaved) and event.error:
+            raise AriaError(event.sentence)
+    return [event.path for event in events if isinstance(event, EpisodeSaved)]
+
+
+def _record_in_worker(cfg: RecordConfig, k: int) -> list[Path]:
+    """One play-through in a worker process (each worker opens the game once, with its first task's seed)."""
     from aria_desktop.games.catalog import open_game
+    from aria_desktop.session import SeedSchedule
 
     global _WORKER_GAME
-    if _WORKER_GAME is None:
-        _WORKER_GAME = open_game(cfg.game, cfg.env_dir, seed=cfg.seed)
-    return record_one(_WORKER_GAME, cfg, k)
+    fresh = _WORKER_GAME is None
+    if fresh:
+        _WORKER_GAME = open_game(cfg.game, cfg.env_dir, seed=SeedSchedule(cfg.seed).seed(k))
+    return record_playthrough(_WORKER_GAME, cfg, k, fresh)
 
 
 _WORKER_GAME: Any = None
 
 
 def record_episodes(cfg: RecordConfig, progress: Progress | None = None) -> list[Path]:
-    """Play cfg.episodes episodes with the agent, one HDF5 file each (in cfg.jobs processes); returns the files."""
+    """Play cfg.episodes play-throughs with the agent, one HDF5 file per episode (in cfg.jobs processes)."""
     from aria_desktop.games.catalog import open_game
 
-    episodes_task = progress.add_task("episodes", total=cfg.episodes) if progress else None
+    episodes_task = progress.add_task("play-throughs", total=cfg.episodes) if progress else None
     if cfg.jobs > 1 and cfg.episodes > 1:
         open_game(cfg.game, cfg.env_dir, seed=cfg.seed).close()  # an unknown game fails here, in one sentence
         saved: list[Path] = []
         # spawn, not fork: the parent runs rich's refresh thread, and forked threads are unsafe.
         with ProcessPoolExecutor(min(cfg.jobs, cfg.episodes), mp_context=get_context("spawn")) as pool:
             for future in as_completed([pool.submit(_record_in_worker, cfg, k) for k in range(cfg.episodes)]):
-                saved.append(future.result())
+                saved += future.result()
                 if progress:
                     progress.advance(episodes_task)
         return sorted(saved)
@@ -99,8 +106,9 @@ def record_episodes(cfg: RecordConfig, progress: Progress | None = None) -> list
     try:
         for k in range(cfg.episodes):
             if progress:
-                progress.reset(steps_task, total=cfg.max_steps, description=f"episode {k + 1} (seed {cfg.seed + k})")
-            saved.append(record_one(game, cfg, k, (lambda: progress.advance(steps_task)) if progress else None))
+                progress.reset(steps_task, total=cfg.max_steps, description=f"play-through {k + 1}")
+            advance = (lambda: progress.advance(steps_task)) if progress else None
+            saved += record_playthrough(game, cfg, k, fresh=(k == 0), on_step=advance)
             if progress:
                 progress.advance(episodes_task)
     finally:
@@ -112,13 +120,13 @@ def record_episodes(cfg: RecordConfig, progress: Progress | None = None) -> list
 def record_command(
     game: Annotated[str, typer.Argument(help="Game id (see `aria games`).")],
     agent: Annotated[str, typer.Option("--agent", help="random, or scripted (Breakout tracker / built-in solver).")] = "random",
-    episodes: Annotated[int, typer.Option("--episodes", min=1, help="Episodes to record.")] = 1,
+    episodes: Annotated[int, typer.Option("--episodes", min=1, help="Play-throughs to record (an ARC GAME_OVER goes on, after a level reset, in a further episode of the same play-through).")] = 1,
     headless: Annotated[bool, typer.Option("--headless", help="Record without a window; without it the app opens in watch mode, recording (Tab takes over).")] = False,
     out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = DEFAULT_RECORDINGS,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the first episode (episode k uses seed + k).")] = 0,
-    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Truncate an episode after this many steps.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the first play-through (play-through k uses seed + k).")] = 0,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Truncate a play-through after this many steps.")] = 2000,
     env_dir: EnvDir = None,
-    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Record this many episodes at once, in separate processes.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Record this many play-throughs at once, in separate processes.")] = 1,
 ) -> None:
     """Record episodes played by an agent into HDF5 files, with a progress bar."""
     if not headless:  # watch the agent record in the window; episodes go on until the person quits
@@ -138,4 +146,5 @@ def record_command(
         with open_episode(path) as ep:
             steps += ep.steps
     where = saved[0].parent if saved else out
-    console.print(f"Recorded {len(saved)} episode(s), {steps} steps, into {where}.", soft_wrap=True)
+    console.print(f"Recorded {len(saved)} episode(s) in {episodes} play-through(s), {steps} steps, into {where}.",
+                  soft_wrap=True)

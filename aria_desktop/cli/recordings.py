@@ -11,8 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from aria_desktop.cli.options import DEFAULT_RECORDINGS, EnvDir
-from aria_desktop.episodes import app_version
 from aria_desktop.errors import AriaError, friendly_errors
+from aria_desktop.session.recording import app_version
 
 recordings_app = typer.Typer(
     help="Recorded episodes: list, show, verify (--replay), recover, import ARC-AGI-3 JSONL, export to Minari.",
@@ -146,12 +146,16 @@ def _replay_seed(ep: Any) -> int:
 
 def replay_episode(path: Path, env_dir: Path | None = None) -> list[str]:
     """Re-run the episode in its game and compare every frame; returns problem sentences (empty = exact).
-    An episode that continues a play-through is replayed after its play-through's earlier episodes."""
+    An episode that continues a play-through is replayed after its play-through's earlier episodes, which
+    are looked up by play-through id in the same folder (each is checked too)."""
+    from contextlib import ExitStack
+
     from recorder import open_episode, replay
 
-    with open_episode(path) as ep:
+    with ExitStack() as stack:
+        ep = stack.enter_context(open_episode(path))
         seed = _replay_seed(ep)
-        earlier = _earlier_in_playthrough(path, ep)
+        earlier = [stack.enter_context(open_episode(p)) for p in _earlier_in_playthrough(path, ep)]
         try:
             game = _replay_game(ep, env_dir)
         except AriaError as e:
@@ -163,16 +167,10 @@ def replay_episode(path: Path, env_dir: Path | None = None) -> list[str]:
                 note = f" (recorded with {ep.game} {ep.game_version}, replaying {game.version})"
             else:
                 note = ""
-
-            def reset(_seed: int | None) -> Any:
-                frame = game.reset(seed)
-                for previous in earlier:
-                    with open_episode(previous) as before:
-                        for action, xy in zip(before.actions.tolist(), before.action_xy.tolist()):
-                            game.step(action, None if xy[0] < 0 else tuple(xy))
-                return game.step(0).frames[-1] if earlier else frame  # the level RESET after the GAME_OVER
-
-            problems = replay(ep, reset, lambda a, xy: game.step(a, xy).frames)
+            reset = next((a.index for a in game.actions if a.resets), None)
+            level_reset = (lambda: game.step(reset).frames) if reset is not None else None
+            problems = replay(ep, lambda _seed: game.reset(seed), lambda a, xy: game.step(a, xy).frames, earlier,
+                              level_reset)
             return [p + note for p in problems] if note else problems
         finally:
             game.close()

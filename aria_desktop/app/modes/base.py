@@ -6,11 +6,13 @@ world-model agent) is one module with a @register'ed Mode subclass; the app find
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pygame
 
 from aria_desktop.app.header import HeaderInfo
+from aria_desktop.app.keymap import KeyTable
 from aria_desktop.app.panel import Section
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ class Mode:
     launcher_key: int | None = None  # the key that opens it from the launcher, with the selected game
     launcher_label: str | None = None  # its button in the launcher (None: no button)
     order = 100  # position among the launcher's buttons and in the help
+    keys = KeyTable()  # the mode's own keys: dispatch_key() acts on them and F1 lists them
 
     def __init__(self, app: App) -> None:
         self.app = app
@@ -62,9 +65,21 @@ class Mode:
     def panel(self) -> list[Section]:
         return []
 
+    def key_actions(self) -> dict[str, Callable[[], None]]:
+        """What each action named in `keys` does."""
+        return {}
+
+    def dispatch_key(self, event: pygame.event.Event) -> bool:
+        """Act on a key of the mode's key table; True when it was one."""
+        action = self.keys.action(event.key) if event.type == pygame.KEYDOWN else None
+        if action is None:
+            return False
+        self.key_actions()[action]()
+        return True
+
     def help_lines(self) -> list[tuple[str, str]]:
         """(keys, what they do) for this mode's own keys."""
-        return []
+        return self.keys.help_lines()
 
     def game_help_lines(self) -> list[tuple[str, str]]:
         """(keys, action) for the game being played, when there is one."""

@@ -27,7 +27,7 @@ class LauncherMode(Mode):
         super().__init__(app)
         self.games: list[GameEntry] = self._scan()
         ids = [g.open_id for g in self.games]
-        self.selected = ids.index(app.config.game) if app.config.game in ids else 0
+        self.selected = ids.index(app.selection.game) if app.selection.game in ids else 0
         self.editing: str | None = None  # the folder being typed, while editing
         self.editing_field = "out_dir"  # which folder: "out_dir" (recordings) or "env_dir" (environments)
         # The TEXTINPUT of the O / E press that opens a folder field arrives after its KEYDOWN: not typed text.
@@ -39,17 +39,17 @@ class LauncherMode(Mode):
 
     def _scan(self) -> list[GameEntry]:
         """The games, scanned once per environments folder in a session (loading each game takes time)."""
-        key = ("launcher.games", str(self.app.config.env_dir))
+        key = ("launcher.games", str(self.app.selection.env_dir))
         if key not in self.app.cache:
             self.app.cache[key] = self._list_games()
         return self.app.cache[key]
 
     def _list_games(self) -> list[GameEntry]:
         try:
-            return list_games(self.app.config.env_dir)
+            return list_games(self.app.selection.env_dir)
         except AriaError as e:  # a missing environments folder: still offer Breakout and the built-ins
             self.app.show_error(str(e))
-            self.app.config.env_dir = None
+            self.app.selection.env_dir = None
             return list_games(None)
 
     @property
@@ -65,7 +65,7 @@ class LauncherMode(Mode):
         if entry.error and mode != "replay":
             self.app.show_error(entry.error)
             return
-        self.app.config.game = entry.open_id
+        self.app.selection.game = entry.open_id
         self.app.switch(mode)
 
     # -- input ---------------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ class LauncherMode(Mode):
             if mode.launcher_key is not None and key == mode.launcher_key:
                 self.launch(mode.name)
                 return True
-        cfg = self.app.config
+        cfg = self.app.selection
         if key == pygame.K_a:
             cfg.agent = AGENT_NAMES[(AGENT_NAMES.index(cfg.agent) + 1) % len(AGENT_NAMES)] if cfg.agent in AGENT_NAMES else AGENT_NAMES[0]
             return True
@@ -127,7 +127,7 @@ class LauncherMode(Mode):
         return True  # while typing, every key belongs to the text field
 
     def _commit(self, text: str) -> None:
-        cfg = self.app.config
+        cfg = self.app.selection
         if self.editing_field == "out_dir":
             if text:
                 cfg.out_dir = Path(text).expanduser().resolve()
@@ -200,7 +200,7 @@ class LauncherMode(Mode):
 
     def _button_label(self, mode) -> str:
         """A mode's button; with recording off, Play says it will not record."""
-        if mode.name == "play" and not self.app.config.record:
+        if mode.name == "play" and not self.app.selection.record:
             return mode.launcher_label.replace("Play & record", "Play (not recorded)")
         return mode.launcher_label
 
@@ -220,7 +220,7 @@ class LauncherMode(Mode):
         return box.y + size[1]
 
     def _draw_settings(self, surface: pygame.Surface, x: int, y: int, width: int) -> None:
-        fonts, theme, cfg = self.app.fonts, self.app.config.theme, self.app.config
+        fonts, theme, cfg = self.app.fonts, self.app.config.theme, self.app.selection
         y += 10
         settings = [
             (f"Agent for watch / take-over: {cfg.agent}   [A] to change", theme.text),

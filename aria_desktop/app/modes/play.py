@@ -9,28 +9,30 @@ recorded step says who acted (controller 0 human, 1 agent).
 from __future__ import annotations
 
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 
 import numpy as np
 import pygame
 
-from aria_desktop.agents import Agent, Choice, make_agent
-from aria_desktop.app.header import HeaderInfo
-from aria_desktop.app.keymap import KeyMap, chord, keymap_for, normalise
+from aria_desktop.app.header import HeaderInfo, level_text
+from aria_desktop.app.keymap import KeyAction, KeyMap, KeyTable, chord, keymap_for, normalise
 from aria_desktop.app.modes.base import Mode, register
 from aria_desktop.app.panel import Section, TextSection
-from aria_desktop.app.recording import RecordingSession
 from aria_desktop.app.render import draw_frame, frame_size, window_to_grid
-from aria_desktop.errors import AriaError
 from aria_desktop.games.catalog import open_game
-from aria_desktop.games.game import Game, GameKind, Step
+from aria_desktop.games.game import Game, GameKind
+from aria_desktop.session import AGENT, HUMAN, EpisodeRunner, EpisodeSaved, RecordingSession, StepResult
 
-HUMAN, AGENT = 0, 1
-MAX_STEPS_PER_FRAME = 4  # real time catches up at most this many steps after a slow frame
 MAX_PENDING = 8  # turn-based input queued while an animation plays
 
-_SPEED_UP = {pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS, pygame.K_RIGHTBRACKET}
-_SLOW_DOWN = {pygame.K_MINUS, pygame.K_KP_MINUS, pygame.K_LEFTBRACKET}
+# The mode's own keys (the game's keys come from its KeyMap); handle_event dispatches through this table.
+PLAY_KEYS = KeyTable(
+    KeyAction((pygame.K_TAB,), "take_over", "take over from the agent / hand control back"),
+    KeyAction((pygame.K_p,), "pause", "pause / resume"),
+    KeyAction((pygame.K_n,), "step_once", "one step while paused"),
+    KeyAction((pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS, pygame.K_RIGHTBRACKET), "faster", "faster", "+ / ]"),
+    KeyAction((pygame.K_MINUS, pygame.K_KP_MINUS, pygame.K_LEFTBRACKET), "slower", "slower", "- / ["),
+)
 _MODIFIERS = {pygame.K_LCTRL, pygame.K_RCTRL, pygame.K_LSHIFT, pygame.K_RSHIFT}
 
 
@@ -44,133 +46,121 @@ class PlayMode(Mode):
     launcher_label = "Play & record  [Enter]"
     order = 10
     start_controller = HUMAN
+    keys = PLAY_KEYS
 
     def __init__(self, app, game: str | None = None, agent: str | None = None) -> None:
         super().__init__(app)
-        cfg = app.config
+        chosen, seed = app.selection, app.config.seed
         if game:
-            cfg.game = game
+            chosen.game = game
         if agent:
-            cfg.agent = agent
-        self.game: Game = open_game(cfg.game, cfg.env_dir, cfg.seed)
+            chosen.agent = agent
+        self.game: Game = open_game(chosen.game, chosen.env_dir, seed)  # reset with the first seed: built once
+        try:
+            self.runner = EpisodeRunner(self.game, seed, chosen.agent, RecordingSession(chosen.out_dir, chosen.record),
+                                        self.start_controller, fallback_agent="random")
+            self.runner.ensure_agent()  # now, so the panel names the agent Tab would hand control to
+        except BaseException:
+            self.game.close()
+            raise
         self.keymap: KeyMap = keymap_for(self.game)
-        self.recording = RecordingSession(cfg.out_dir, cfg.record)
-        self.agent: Agent | None = None
-        self.agent_name = cfg.agent
-        # Agents think on a worker thread so a long plan (the solver's search) never freezes the window.
-        self._thinker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aria-agent")
-        self._thinking: Future[Choice] | None = None
-        self._thinking_since_step = 0  # the step count when the pending choice was asked for
-        self.controller = self.start_controller
-        if self.controller == AGENT:
-            self._ensure_agent()
-        speeds = cfg.pace.speeds
+        speeds = app.config.pace.speeds
         self.speed_index = speeds.index(1.0) if 1.0 in speeds else 0
         self.paused = False
         self.step_once = False
-        self.episodes_started = 0
         self.held: set[int] = set()  # keys down now (normalised)
         self.tapped: set[int] = set()  # keys pressed since the last real-time step
         self.last_pressed: int | None = None
         self.pending: deque[tuple[int, tuple[int, int] | None]] = deque()
         self.frame_rect = pygame.Rect(0, 0, 0, 0)
-        self._new_episode()
+        self.banner_rect: pygame.Rect | None = None
+        self._episode_started()
+
+    # -- what the runner knows ---------------------------------------------------------------------
+    @property
+    def recording(self) -> RecordingSession:
+        return self.runner.recording
+
+    @property
+    def controller(self) -> int:
+        return self.runner.controller
+
+    @property
+    def agent_name(self) -> str:
+        return self.runner.agent_name
+
+    @property
+    def steps(self) -> int:
+        return self.runner.episode.steps
+
+    @property
+    def steps_by(self) -> list[int]:
+        return self.runner.episode.steps_by
+
+    @property
+    def done(self) -> bool:
+        return self.runner.episode.done
+
+    @property
+    def outcome(self) -> str:
+        return self.runner.episode.outcome or ""
 
     # -- episodes ------------------------------------------------------------------------------------
-    def _new_episode(self) -> None:
-        self._finish_thinking()  # no choice for the old episode may land in the new one
-        self.seed = self.app.config.seed + self.episodes_started
-        self.episodes_started += 1
-        frame = self.game.reset(self.seed)
-        self.recording.begin(self.game, self.seed, frame, self.game.info)
-        self._show_recording_error()
-        self.shown = frame
+    def _episode_started(self) -> None:
+        """Show the episode the runner just started."""
+        self._report()
+        self.shown = self.game.frame
         self.animation: deque[np.ndarray] = deque()
         self.anim_clock = 0.0
         self.step_clock = 0.0
-        self.steps = 0
-        self.steps_by = [0, 0]  # steps taken by the person, by the agent
-        self.total_reward = 0.0
-        self.done = False
+        self._last_dt: float | None = None  # the first frame of an episode paces from scratch
         self.done_clock = 0.0
-        self.outcome = ""
         self.pending.clear()
         self.last_action = ""
-        if self.agent is not None:
-            self.agent.reset(self.game)
+        self.keymap = keymap_for(self.game)
 
-    def _finish_episode(self, outcome: str) -> None:
-        path = self.recording.finish(outcome)
-        self._show_recording_error()
-        if path is not None:
-            self.app.saved.append(path)
-            self.app.show_message(f"Episode {self.recording.episodes} saved to {path}")
+    def _next_episode(self) -> None:
+        self.runner.next_episode()
+        self._episode_started()
 
-    def _show_recording_error(self) -> None:
-        if self.recording.error:
-            self.app.show_error(self.recording.error)
-            self.recording.error = None
+    def _report(self) -> None:
+        """Show what the runner reported: saved episodes, recording problems, agent failures."""
+        for event in self.runner.drain():
+            if isinstance(event, EpisodeSaved):
+                self.app.saved.append(event.path)
+                self.app.show_message(f"Saved {event.path} ({len(self.app.saved)} this session)")
+            elif event.error:
+                self.app.show_error(event.sentence)
+            else:
+                self.app.show_message(event.sentence)
 
     # -- acting ----------------------------------------------------------------------------------------
-    def _ensure_agent(self) -> Agent:
-        if self.agent is None:
-            try:
-                self.agent = make_agent(self.agent_name, self.game, self.app.config.seed)
-            except AriaError:  # no such agent for this game
-                self.app.show_message(f"There is no {self.agent_name} agent for {self.game.title}, so the random agent plays.")
-                self.agent_name = "random"
-                self.agent = make_agent("random", self.game, self.app.config.seed)
-            self.agent.reset(self.game)
-        return self.agent
-
-    def _act(self, action: int, xy: tuple[int, int] | None, controller: int) -> Step:
-        step = self.game.step(action, xy)
-        self.recording.add(action, xy, step, controller)
-        self._show_recording_error()
-        self.steps += 1
-        self.steps_by[controller] += 1
-        self.total_reward += step.reward
+    def _played(self, result: StepResult | None) -> None:
+        """Show a step: its first frame now, the rest as animation at the game's frame rate."""
+        self._report()
+        if result is None:
+            return
+        action, xy = result.action, result.xy
         self.last_action = self.game.action(action).name if action in self.keymap.action_ids else str(action)
         if xy is not None:
             self.last_action += f" at {xy}"
-        self.shown = step.frames[0]
-        self.animation.extend(step.frames[1:])
+        self.shown = result.step.frames[0]
+        self.animation.extend(result.step.frames[1:])
         self.anim_clock = 0.0
         if tuple(a.index for a in self.game.actions) != self.keymap.action_ids:
             self.keymap = keymap_for(self.game)  # ARC games can change their actions per level
-        if step.terminated or step.truncated:
-            self.done = True
-            self.outcome = "TRUNCATED" if step.truncated and not step.terminated else str(step.info.get("state", "DONE"))
-            self._finish_episode(self.outcome)
-        return step
+
+    def _act(self, action: int, xy: tuple[int, int] | None) -> None:
+        self._played(self.runner.step(action, xy, HUMAN))
 
     def _agent_step(self) -> None:
-        if self._thinking is None:
-            self._thinking = self._thinker.submit(self._ensure_agent().act, self.game)
-            self._thinking_since_step = self.steps
-        try:
-            # A quick agent answers within this wait and plays in the same frame; a slow one is picked up later.
-            choice = self._thinking.result(timeout=self.app.config.pace.agent_wait)
-        except TimeoutError:
-            return
-        except Exception as e:  # noqa: BLE001 - a failing agent hands control to the person
-            self._thinking = None
-            first = (str(e).strip().splitlines() or [""])[0]
-            self.controller = HUMAN
-            self.app.show_error(
-                f"The {self.agent_name} agent failed ({type(e).__name__}: {first}); you have control now, Tab hands it back."
-            )
-            return
-        self._thinking = None
-        if self.steps != self._thinking_since_step:  # the person played meanwhile: the choice is stale
-            return
-        self._act(choice.action, choice.xy, AGENT)
+        self._played(self.runner.agent_step(wait=self.app.config.pace.agent_wait))
 
     def _human_realtime_step(self) -> None:
         action = self.keymap.realtime_action(chord(self.held | self.tapped), self.last_pressed)
         self.tapped.clear()
         if action is not None:
-            self._act(action, None, HUMAN)
+            self._act(action, None)
 
     # -- the loop ----------------------------------------------------------------------------------------
     @property
@@ -178,6 +168,8 @@ class PlayMode(Mode):
         return self.app.config.pace.speeds[self.speed_index]
 
     def update(self, dt: float) -> None:
+        if self.app.show_help:  # the help covers the game: time stands still under it
+            return
         scaled = dt * self.speed
         if self.animation:  # ARC animation frames play at the game's frame rate
             self.anim_clock += scaled
@@ -188,36 +180,37 @@ class PlayMode(Mode):
             if self.animation:
                 return
         if self.done:
-            if self.controller == AGENT:  # an agent's next episode starts by itself
+            if self.controller == AGENT and not self.paused:  # an agent's next episode starts by itself
                 self.done_clock += dt
                 if self.done_clock >= self.app.config.pace.auto_restart_after:
-                    self._new_episode()
+                    self._next_episode()
             return
         if self.keymap.realtime:
-            self._update_realtime(scaled)
+            # A frame as long as the last one is ordinary: real time catches up on it. A longer one (the game
+            # loading, an episode starting, a dragged window) is a stall: the game waits instead of bursting.
+            ordinary = min(dt, self._last_dt) if self._last_dt is not None else 0.0
+            self._last_dt = dt
+            self._update_realtime(scaled, ordinary * self.speed)
         elif self.controller == HUMAN:
             if self.pending:
-                self._act(*self.pending.popleft(), HUMAN)
+                self._act(*self.pending.popleft())
         else:
             self._update_turn_based_agent(scaled)
 
-    def _update_realtime(self, scaled: float) -> None:
+    def _update_realtime(self, scaled: float, ordinary: float) -> None:
         if self.paused and not self.step_once:
             return
         period = 1.0 / self.game.native_fps
         if self.paused:
             self.step_clock = period  # exactly one step
         else:
-            self.step_clock += scaled
-        for _ in range(MAX_STEPS_PER_FRAME):
-            if self.step_clock < period or self.done:
-                break
+            self.step_clock = min(self.step_clock + scaled, max(period, ordinary))
+        while self.step_clock >= period and not self.done:
             self.step_clock -= period
             if self.controller == AGENT:
                 self._agent_step()
             else:
                 self._human_realtime_step()
-        self.step_clock = min(self.step_clock, period)  # a slow frame does not cause a burst later
         self.step_once = False
 
     def _update_turn_based_agent(self, scaled: float) -> None:
@@ -238,19 +231,7 @@ class PlayMode(Mode):
             return self._click(event.pos)
         if event.type != pygame.KEYDOWN:
             return False
-        key = event.key
-        if key == pygame.K_TAB:
-            self.take_over()
-            return True
-        if key == pygame.K_p:
-            self.paused = not self.paused
-            return True
-        if key == pygame.K_n:
-            self.step_once = True
-            return True
-        if key in _SPEED_UP or key in _SLOW_DOWN:
-            step = 1 if key in _SPEED_UP else -1
-            self.speed_index = min(max(self.speed_index + step, 0), len(self.app.config.pace.speeds) - 1)
+        if self.dispatch_key(event):
             return True
         if self.controller != HUMAN:
             return False
@@ -289,26 +270,37 @@ class PlayMode(Mode):
 
     def _queue(self, action: int, xy: tuple[int, int] | None) -> bool:
         """A person's turn-based action: played when any animation is over (after a win or a game over,
-        it starts the next episode instead)."""
+        it starts the next episode instead); ignored while paused."""
+        if self.paused:  # the pause holds for the person too
+            return True
         if self.done:
-            self._new_episode()
+            self._next_episode()
         elif len(self.pending) < MAX_PENDING:
             self.pending.append((action, xy))
         return True
 
+    def key_actions(self) -> dict[str, Callable[[], None]]:
+        """What each action of the key table does."""
+        return {"take_over": self.take_over, "pause": self.toggle_pause, "step_once": self.request_step,
+                "faster": lambda: self.change_speed(1), "slower": lambda: self.change_speed(-1)}
+
+    def toggle_pause(self) -> None:
+        self.paused = not self.paused
+
+    def request_step(self) -> None:
+        self.step_once = True
+
+    def change_speed(self, by: int) -> None:
+        self.speed_index = min(max(self.speed_index + by, 0), len(self.app.config.pace.speeds) - 1)
+
     def _restart(self, outcome: str) -> None:
-        if not self.done:
-            self._finish_episode(outcome)
-        self._new_episode()
+        self.runner.restart(outcome)
+        self._episode_started()
 
     def take_over(self) -> None:
         """Hand control to the other side, keeping the game, its state and the recording going."""
-        if self.controller == HUMAN:
-            self._finish_thinking()
-            self._ensure_agent().reset(self.game)  # the person may have moved the game on
-            self.controller = AGENT
-        else:
-            self.controller = HUMAN
+        self.runner.take_over()
+        self._report()
         self.held.clear()
         self.tapped.clear()
         self.pending.clear()
@@ -316,22 +308,38 @@ class PlayMode(Mode):
 
     # -- drawing ------------------------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface, area: pygame.Rect) -> None:
-        self.frame_rect = draw_frame(surface, self.shown, area)
+        # The banner has a strip of its own under the frame, so it never hides the play area.
         fonts, theme = self.app.fonts, self.app.config.theme
+        strip = fonts.big.get_height() + 14
+        play_area = pygame.Rect(area.x, area.y, area.width, max(area.height - strip - 6, 1))
+        self.frame_rect = draw_frame(surface, self.shown, play_area)
         self._draw_hover(surface)
-        banner = None
-        if self.done:
-            what = "You won" if self.outcome == "WIN" else "Game over" if self.outcome == "GAME_OVER" else "Episode over"
-            then = "next episode starts by itself" if self.controller == AGENT else (
-                "R for a new game" if self.keymap.realtime else "any game key for a new episode")
-            banner = f"{what}: {then}"
-        elif self.paused:
-            banner = "Paused: P to resume, N for one step"
-        if banner:
-            image = fonts.big.render(banner, True, theme.text)
-            box = image.get_rect(center=self.frame_rect.center).inflate(24, 14)
+        self.banner_rect = None
+        lines = self.banner_lines()
+        if lines:
+            text = "  ·  ".join(lines)
+            image = fonts.big.render(text, True, theme.text)
+            if image.get_width() + 24 > area.width:  # a long line in a narrow window: the smaller font
+                image = fonts.normal.render(text, True, theme.text)
+            box = image.get_rect().inflate(24, 14)
+            box.midtop = (self.frame_rect.centerx, self.frame_rect.bottom + 6)
+            box.clamp_ip(area)
             surface.fill(theme.header, box)
             surface.blit(image, image.get_rect(center=box.center))
+            self.banner_rect = box
+
+    def banner_lines(self) -> list[str]:
+        """What the banner under the frame says: the episode's end and what comes next, or the pause."""
+        if self.done:
+            what = {"WIN": "You won", "GAME_OVER": "Game over"}.get(self.outcome, "Episode over")
+            if self.controller == AGENT:
+                return [what, "the next episode starts by itself"]
+            if self.runner.continues_playthrough():
+                return [what, "the next key or click resets the level (progress kept)"]
+            return [what, "R for a new game" if self.keymap.realtime else "any game key for a new game"]
+        if self.paused:
+            return ["Paused", "P to resume, N for one step"]
+        return []
 
     def _draw_hover(self, surface: pygame.Surface) -> None:
         """In click games, outline the grid cell a click would hit."""
@@ -352,7 +360,7 @@ class PlayMode(Mode):
         if self.game.kind is GameKind.ATARI:
             score = f"score {info.get('score', 0):.0f} · lives {info.get('lives', 0)}"
         else:
-            score = f"level {info.get('levels_completed', 0)}/{info.get('win_levels') or self.game.levels or '?'}"
+            score = level_text(info, self.game.levels)
         extra = [f"speed {self.speed:g}x"] if self.speed != 1.0 else []
         if self.paused:
             extra.append("paused")
@@ -362,56 +370,46 @@ class PlayMode(Mode):
             controller=self.controller_label(),
             step=self.steps,
             score=score,
-            recording=self.recording.active,
+            recording=self.recording.enabled,  # on between episodes too (a file starts with the next one)
             episodes=len(self.app.saved),
             extra=" · ".join(extra) or None,
         )
 
     def panel(self) -> list[Section]:
-        other = f"agent ({self.agent_name})" if self.controller == HUMAN else "you"
+        other = f"the {self.agent_name} agent" if self.controller == HUMAN else "you"
+        episode = self.runner.episode
         facts = [
             f"{self.controller_label()} is playing; Tab hands control to {other}",
-            f"episode {self.episodes_started} · seed {self.seed} · step {self.steps}",
+            f"episode {self.runner.episodes} · seed {episode.seed} · step {self.steps}",
+        ]
+        if self.game.kind is not GameKind.ATARI:
+            part = f", part {episode.playthrough.index + 1}" if episode.playthrough.index else ""
+            facts.append(f"{level_text(self.game.info, self.game.levels)} · play-through {self.runner.playthroughs}{part}")
+        facts += [
             f"steps by you {self.steps_by[HUMAN]} · by the agent {self.steps_by[AGENT]}",
-            f"reward {self.total_reward:g} · last action {self.last_action or '-'}",
+            f"reward {episode.reward:g} · last action {self.last_action or '-'}",
             f"speed {self.speed:g}x" + (" · paused" if self.paused else ""),
         ]
         rec = self.recording
-        if rec.active:
-            recording = [f"recording to {self.app.config.out_dir}", f"{len(self.app.saved)} episodes saved this session"]
+        if rec.enabled:
+            recording = [f"recording to {self.app.selection.out_dir}", f"{len(self.app.saved)} episode(s) saved this session"]
         else:
-            recording = ["not recording" + ("" if self.app.config.record else " (switched off)")]
+            recording = ["not recording" + ("" if self.app.selection.record else " (switched off)")]
         if rec.saved:
             recording.append(f"last: {rec.saved[-1].name}")
         sections: list[Section] = [TextSection("Play", facts), TextSection("Recording", recording)]
-        if self.agent is not None and self.controller == AGENT:
-            thinking = ["thinking..."] if self._thinking is not None and not self._thinking.done() else []
-            sections.append(TextSection(f"Agent: {self.agent_name}", thinking + (self.agent.report() or ["(no report)"])))
+        agent = self.runner.agent
+        if agent is not None and self.controller == AGENT:
+            thinking = ["thinking..."] if self.runner.thinking else []
+            sections.append(TextSection(f"Agent: {self.agent_name}", thinking + (agent.report() or ["(no report)"])))
         return sections
-
-    def help_lines(self) -> list[tuple[str, str]]:
-        return [
-            ("Tab", "take over from the agent / hand control back"),
-            ("P", "pause / resume"),
-            ("N", "one step while paused"),
-            ("+ / -", "faster / slower"),
-        ]
 
     def game_help_lines(self) -> list[tuple[str, str]]:
         return self.keymap.help_lines()
 
-    def _finish_thinking(self) -> None:
-        """Let a choice still being computed finish (and drop it), so the agent is not reset under its own feet."""
-        if self._thinking is not None:
-            try:
-                self._thinking.result()
-            except Exception:  # noqa: BLE001 - the choice is dropped anyway
-                pass
-            self._thinking = None
-
     def close(self) -> None:
-        if not self.done:
-            self._finish_episode("QUIT")
-        self.recording.wait()
-        self._thinker.shutdown(wait=False, cancel_futures=True)
-        self.game.close()
+        try:
+            self.runner.close()  # saves the episode in progress (QUIT) and waits for the files
+            self._report()
+        finally:
+            self.game.close()

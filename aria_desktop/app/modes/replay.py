@@ -123,7 +123,7 @@ class ReplayMode(Mode):
 
     def __init__(self, app, path: str | Path | None = None, game: str | None = None) -> None:
         super().__init__(app)
-        cfg = app.config
+        cfg = app.selection
         if game:
             cfg.game = game
         # A folder to browse (every game in it), or a file to open among its game's episodes, or the recordings
@@ -161,7 +161,7 @@ class ReplayMode(Mode):
             if file.resolve() in resolved:
                 return resolved.index(file.resolve())
         # The newest recording of the current game, else the newest recording.
-        mine = [i for i, p in enumerate(self.paths) if p.parent.name == self.app.config.game]
+        mine = [i for i, p in enumerate(self.paths) if p.parent.name == self.app.selection.game]
         return mine[-1] if mine else len(self.paths) - 1
 
     def open(self, index: int) -> None:
@@ -339,7 +339,7 @@ class ReplayMode(Mode):
             from aria_desktop.games.catalog import game_title
 
             recorded = view.ep.env_config.get("environments_dir")
-            self._titles[view.game] = game_title(view.game, self.app.config.env_dir, recorded)
+            self._titles[view.game] = game_title(view.game, self.app.selection.env_dir, recorded)
         return self._titles[view.game]
 
     def _progress(self) -> str:
