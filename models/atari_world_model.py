@@ -1,0 +1,257 @@
+"""Temporal world model v2.1 for Breakout (seed 002): predicts the next frame's 21×16 VQ tokens.
+
+Two layouts of the same weights-shape family, chosen by `AtariWorldModelConfig.layout`:
+
+- "cached" (default): one block of 337 tokens per frame (its 336 tokens + the action taken on it).
+  Attention is block-causal over frames with a sliding window of `history` frames (a frame sees its own
+  block and the `history - 1` blocks before it), and temporal positions are rotary over the frame index,
+  so attention scores depend only on frame distances and cached keys stay valid when the window moves.
+  The outputs at frame t's token positions are the logits of frame t+1. Training runs all T frames in one
+  pass; the dream engine runs one 337-token pass per frame with the earlier frames' keys/values cached:
+  both go through `embed_frames`, the same blocks and `logits`, so they are the same function.
+  As with any stacked sliding-window attention, frames older than the window still reach the output
+  indirectly, through the cached representations of the frames inside it.
+- "seed": the seed's sequence, rebuilt for every predicted frame: 4 history frames × 336 tokens with
+  learned temporal embeddings 0..3, the action token, and 336 query tokens (temporal embedding 4, action
+  spatial bias, FiLM); full attention over the 1681 tokens; logits from the queries. Frames before the
+  first one are filled with copies of it. Kept to train side by side with "cached" on the same data.
+
+Both layouts share token, action and 2-D spatial embeddings, the per-action spatial bias, FiLM,
+10 pre-LN blocks (d=256, 8 heads, FF 1024, GELU) and a LayerNorm + Linear head.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+Layout = Literal["cached", "seed"]
+KV = tuple[Tensor, Tensor]
+
+
+@dataclass
+class AtariWorldModelConfig:
+    n_vocab: int = 32  # the VQ-VAE's codebook size
+    n_actions: int = 4  # NOOP, FIRE, RIGHT, LEFT (ALE minimal action indices, as recorded)
+    token_h: int = 21
+    token_w: int = 16
+    history: int = 4  # frames a prediction attends to directly (the current one included)
+    d_model: int = 256
+    n_heads: int = 8
+    n_layers: int = 10
+    d_ff: int = 1024
+    dropout: float = 0.1
+    film_scale: float = 0.2  # FiLM: x * (1 + film_scale * tanh(film[action]))
+    layout: Layout = "cached"
+    rope_base: float = 100.0  # rotary frequencies over frame distances ("cached"); frames are few, so a small base
+
+    @classmethod
+    def tiny(cls, **overrides) -> AtariWorldModelConfig:
+        return cls(**{"d_model": 64, "n_heads": 4, "n_layers": 3, "d_ff": 256, "dropout": 0.0, **overrides})
+
+    @classmethod
+    def seed(cls, **overrides) -> AtariWorldModelConfig:
+        return cls(**overrides)
+
+    def __post_init__(self) -> None:
+        if self.layout not in ("cached", "seed"):
+            raise ValueError(f"unknown world-model layout {self.layout!r}: use 'cached' or 'seed'")
+        if self.d_model % self.n_heads or (self.d_model // self.n_heads) % 2 or self.d_model % 2:
+            raise ValueError("d_model must split into an even head size over n_heads")
+
+    @property
+    def n_tokens(self) -> int:
+        return self.token_h * self.token_w
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def rotate(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    """Rotary position on the last dim of x (…, N, hd) with per-token cos/sin of shape (N, hd)."""
+    half = x.shape[-1] // 2
+    x1, x2 = x[..., :half], x[..., half:]
+    return x * cos + torch.cat((-x2, x1), dim=-1) * sin
+
+
+class Block(nn.Module):
+    """Pre-LN transformer layer (the seed's TransformerEncoderLayer, norm_first=True, GELU) on SDPA."""
+
+    def __init__(self, cfg: AtariWorldModelConfig):
+        super().__init__()
+        d = cfg.d_model
+        self.n_heads = cfg.n_heads
+        self.dropout = cfg.dropout
+        self.ln1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.ff1 = nn.Linear(d, cfg.d_ff)
+        self.ff2 = nn.Linear(cfg.d_ff, d)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(
+        self, x: Tensor, mask: Tensor | None = None, rope: tuple[Tensor, Tensor] | None = None,
+        past: KV | None = None,
+    ) -> tuple[Tensor, KV]:
+        """x (B, N, d). `past` keys/values (B, h, P, hd) come before x's; `rope` cos/sin cover all P + N keys
+        (the queries take the last N rows). Returns x and this call's un-rotated keys/values, for a cache."""
+        B, N, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).view(B, N, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4)
+        new = (k, v)
+        if past is not None:
+            k, v = torch.cat((past[0], k), dim=2), torch.cat((past[1], v), dim=2)
+        if rope is not None:
+            cos, sin = rope
+            q, k = rotate(q, cos[-N:], sin[-N:]), rotate(k, cos, sin)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0)
+        x = x + self.drop(self.proj(y.transpose(1, 2).reshape(B, N, d)))
+        x = x + self.drop(self.ff2(F.gelu(self.ff1(self.ln2(x)))))
+        return x, new
+
+
+def frame_block_mask(n_frames: int, block: int, history: int, device: torch.device | None = None) -> Tensor:
+    """Boolean (n_frames*block)² mask, True = may attend: a token of frame t sees every token of frames
+    t-history+1 .. t (its own block in full, nothing later)."""
+    f = torch.arange(n_frames, device=device).repeat_interleave(block)
+    gap = f[:, None] - f[None, :]
+    return (gap >= 0) & (gap < history)
+
+
+class AtariWorldModel(nn.Module):
+    def __init__(self, cfg: AtariWorldModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        d, S = cfg.d_model, cfg.n_tokens
+        self.tok_emb = nn.Embedding(cfg.n_vocab, d)
+        self.action_emb = nn.Embedding(cfg.n_actions, d)
+        self.action_scale = nn.Parameter(torch.ones(1))  # the seed's learnable scale on the action token
+        self.row_emb = nn.Embedding(cfg.token_h, d // 2)
+        self.col_emb = nn.Embedding(cfg.token_w, d // 2)
+        self.action_bias = nn.Parameter(torch.zeros(cfg.n_actions, S, d))  # per-action spatial bias
+        self.film = nn.Embedding(cfg.n_actions, d)
+        if cfg.layout == "seed":
+            self.time_emb = nn.Embedding(cfg.history + 1, d)  # 0..history-1 = history frames, history = target
+            self.query = nn.Parameter(torch.zeros(d))
+        self.drop = nn.Dropout(cfg.dropout)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        self.ln_f = nn.LayerNorm(d)
+        self.head = nn.Linear(d, cfg.n_vocab)
+        self.apply(self._init)
+        nn.init.normal_(self.action_bias, std=0.02)
+        if cfg.layout == "seed":
+            nn.init.normal_(self.query, std=0.02)
+
+    @staticmethod
+    def _init(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    # --- shared pieces ---
+
+    def spatial(self) -> Tensor:
+        """(336, d): row embedding ‖ column embedding for each grid position, row-major."""
+        h, w = self.cfg.token_h, self.cfg.token_w
+        rows = self.row_emb.weight[:, None, :].expand(h, w, -1)
+        cols = self.col_emb.weight[None, :, :].expand(h, w, -1)
+        return torch.cat((rows, cols), dim=-1).reshape(h * w, -1)
+
+    def condition(self, x: Tensor, actions: Tensor) -> Tensor:
+        """Action conditioning of a frame's positions x (..., 336, d) by actions (...): spatial bias, then FiLM."""
+        x = x + self.action_bias[actions]
+        return x * (1 + self.cfg.film_scale * torch.tanh(self.film(actions)))[..., None, :]
+
+    def action_token(self, actions: Tensor) -> Tensor:
+        return (self.action_emb(actions) * self.action_scale)[..., None, :]
+
+    def logits(self, x: Tensor) -> Tensor:
+        return self.head(self.ln_f(x))
+
+    def _check(self, tokens: Tensor, actions: Tensor) -> None:
+        S = self.cfg.n_tokens
+        if tokens.dim() != 3 or tokens.shape[-1] != S or actions.shape != tokens.shape[:2]:
+            raise ValueError(f"expected tokens (B, T, {S}) and actions (B, T); got {tuple(tokens.shape)} and "
+                             f"{tuple(actions.shape)}")
+
+    def forward(self, tokens: Tensor, actions: Tensor) -> Tensor:
+        """tokens long (B, T, 336), actions long (B, T) -> logits (B, T, 336, n_vocab); logits[:, t] predict
+        frame t+1 from frames up to t (directly from the last `history`) and actions[:, t]."""
+        self._check(tokens, actions)
+        if self.cfg.layout == "seed":
+            return self._forward_seed(tokens, actions)
+        return self._forward_cached(tokens, actions)
+
+    # --- "cached" layout ---
+
+    def embed_frames(self, tokens: Tensor, actions: Tensor) -> Tensor:
+        """tokens (..., 336), actions (...) -> (..., 337, d): the frame's conditioned tokens, then its action."""
+        x = self.condition(self.tok_emb(tokens) + self.spatial(), actions)
+        return self.drop(torch.cat((x, self.action_token(actions)), dim=-2))
+
+    def rope(self, positions: Tensor) -> tuple[Tensor, Tensor]:
+        """cos/sin (N, head_dim) for per-token frame positions (N,)."""
+        hd = self.cfg.d_model // self.cfg.n_heads
+        inv = self.cfg.rope_base ** (-torch.arange(0, hd, 2, device=positions.device, dtype=torch.float32) / hd)
+        angles = positions.float()[:, None] * inv[None, :]
+        angles = torch.cat((angles, angles), dim=-1)
+        return angles.cos(), angles.sin()
+
+    def _forward_cached(self, tokens: Tensor, actions: Tensor) -> Tensor:
+        B, T, S = tokens.shape
+        block = S + 1
+        x = self.embed_frames(tokens, actions).reshape(B, T * block, -1)
+        allowed = frame_block_mask(T, block, self.cfg.history, tokens.device)
+        mask = torch.zeros(allowed.shape, device=tokens.device).masked_fill(~allowed, float("-inf"))  # SDPA: faster
+        rope = self.rope(torch.arange(T, device=tokens.device).repeat_interleave(block))
+        for blk in self.blocks:
+            x, _ = blk(x, mask, rope)
+        return self.logits(x.view(B, T, block, -1)[:, :, :S])
+
+    def forward_frame(self, tokens: Tensor, actions: Tensor, past: list[KV] | None) -> tuple[Tensor, list[KV]]:
+        """One frame's pass for cached inference: tokens (B, 336), actions (B); `past` holds, per layer, the
+        un-rotated keys/values (B, h, P, hd) of the previous frames inside the window (P = a multiple of 337).
+        Returns the logits of the next frame (B, 336, n_vocab) and this frame's keys/values per layer."""
+        S = self.cfg.n_tokens
+        block = S + 1
+        n_past = 0 if past is None else past[0][0].shape[2] // block
+        if n_past >= self.cfg.history:
+            raise ValueError(f"past holds {n_past} frames; at most history-1 = {self.cfg.history - 1} are attended")
+        x = self.embed_frames(tokens, actions)
+        rope = self.rope(torch.arange(n_past + 1, device=tokens.device).repeat_interleave(block))
+        new: list[KV] = []
+        for i, blk in enumerate(self.blocks):
+            x, kv = blk(x, None, rope, None if past is None else past[i])
+            new.append(kv)
+        return self.logits(x[:, :S]), new
+
+    # --- "seed" layout ---
+
+    def seed_sequence(self, history: Tensor, actions: Tensor) -> Tensor:
+        """history (N, H, 336), actions (N,) -> the seed's (N, H*336 + 1 + 336, d) input sequence."""
+        N, H, S = history.shape
+        pos = self.spatial()
+        hist = self.tok_emb(history) + pos + self.time_emb.weight[:H, None, :]
+        query = self.query + pos + self.time_emb.weight[H]
+        query = self.condition(query.expand(N, S, -1), actions)
+        return self.drop(torch.cat((hist.reshape(N, H * S, -1), self.action_token(actions), query), dim=1))
+
+    def _forward_seed(self, tokens: Tensor, actions: Tensor) -> Tensor:
+        B, T, S = tokens.shape
+        H = self.cfg.history
+        # window t holds frames t-H+1..t, frames before 0 clamped to frame 0
+        idx = (torch.arange(T, device=tokens.device)[:, None] + torch.arange(-H + 1, 1, device=tokens.device)).clamp(min=0)
+        history = tokens[:, idx].reshape(B * T, H, S)
+        x = self.seed_sequence(history, actions.reshape(B * T))
+        for blk in self.blocks:
+            x, _ = blk(x)
+        return self.logits(x[:, -S:]).view(B, T, S, -1)

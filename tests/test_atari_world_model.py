@@ -1,0 +1,120 @@
+"""The Breakout world model: shapes, parameter counts, block-causal frames, action conditioning."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from models.atari_world_model import AtariWorldModel, AtariWorldModelConfig, frame_block_mask
+
+LAYOUTS = ["cached", "seed"]
+
+
+def tiny_model(layout: str, **overrides) -> AtariWorldModel:
+    torch.manual_seed(0)
+    return AtariWorldModel(AtariWorldModelConfig.tiny(layout=layout, **overrides)).eval()
+
+
+def episode(T: int = 5, B: int = 1, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 32, (B, T, 336), generator=g), torch.randint(0, 4, (B, T), generator=g)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_forward_shape(layout):
+    model = tiny_model(layout)
+    tokens, actions = episode(T=3, B=2)
+    assert model(tokens, actions).shape == (2, 3, 336, 32)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_seed_preset_has_about_8_3m_parameters(layout):
+    cfg = AtariWorldModelConfig.seed(layout=layout)
+    assert (cfg.n_layers, cfg.d_model, cfg.n_heads, cfg.d_ff, cfg.history) == (10, 256, 8, 1024, 4)
+    assert 8.1e6 < AtariWorldModel(cfg).n_params() < 8.5e6
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_tiny_preset_is_small(layout):
+    assert AtariWorldModel(AtariWorldModelConfig.tiny(layout=layout)).n_params() < 400_000
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_future_frames_and_actions_do_not_change_earlier_logits(layout):
+    model = tiny_model(layout)
+    tokens, actions = episode(T=4)
+    with torch.no_grad():
+        before = model(tokens, actions)
+        tokens2, actions2 = tokens.clone(), actions.clone()
+        tokens2[:, 2:] = (tokens2[:, 2:] + 1) % 32
+        actions2[:, 2:] = (actions2[:, 2:] + 1) % 4
+        after = model(tokens2, actions2)
+    torch.testing.assert_close(after[:, :2], before[:, :2])
+    assert (after[:, 2:] - before[:, 2:]).abs().max() > 1e-3
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_action_changes_the_prediction(layout):
+    model = tiny_model(layout)
+    tokens, actions = episode(T=3)
+    with torch.no_grad():
+        logits = [model(tokens, torch.full_like(actions, a))[:, -1] for a in range(4)]
+    for a in range(1, 4):
+        assert (logits[a] - logits[0]).abs().max() > 1e-3
+
+
+def test_one_layer_attends_only_inside_the_history_window():
+    # with a single layer nothing reaches a frame except through its own window of `history` frames
+    model = tiny_model("cached", n_layers=1)
+    tokens, actions = episode(T=7)  # one layer: cheap even at 7 frames
+    with torch.no_grad():
+        before = model(tokens, actions)
+        tokens2 = tokens.clone()
+        tokens2[:, 2] = (tokens2[:, 2] + 1) % 32  # frame 2 is in the windows of frames 2..5, not 6
+        after = model(tokens2, actions)
+    torch.testing.assert_close(after[:, 6], before[:, 6])
+    assert (after[:, 5] - before[:, 5]).abs().max() > 1e-3
+
+
+def test_seed_layout_sees_exactly_history_frames():
+    model = tiny_model("seed")
+    tokens, actions = episode(T=7)
+    with torch.no_grad():
+        before = model(tokens, actions)
+        tokens2 = tokens.clone()
+        tokens2[:, 2] = (tokens2[:, 2] + 1) % 32
+        after = model(tokens2, actions)
+    torch.testing.assert_close(after[:, 6], before[:, 6])
+    assert (after[:, 5] - before[:, 5]).abs().max() > 1e-3
+
+
+def test_frame_block_mask():
+    mask = frame_block_mask(n_frames=4, block=2, history=2)
+    frame = torch.arange(8) // 2
+    for i in range(8):
+        for j in range(8):
+            assert bool(mask[i, j]) == (0 <= frame[i] - frame[j] < 2)
+
+
+def test_bad_layout_and_shapes_are_rejected():
+    with pytest.raises(ValueError, match="layout"):
+        AtariWorldModelConfig.tiny(layout="diagonal")
+    model = tiny_model("cached")
+    with pytest.raises(ValueError, match="expected tokens"):
+        model(torch.zeros(2, 3, 100, dtype=torch.long), torch.zeros(2, 3, dtype=torch.long))
+
+
+def test_training_step_reduces_loss():
+    # the forward is trainable end to end: a few steps on one batch lower its cross-entropy
+    model = tiny_model("cached").train()
+    tokens, actions = episode(T=3)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(6):
+        logits = model(tokens[:, :-1], actions[:, :-1])
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 32), tokens[:, 1:].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] - 0.1
