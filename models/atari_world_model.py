@@ -30,7 +30,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 Layout = Literal["cached", "seed"]
-KV = tuple[Tensor, Tensor]
 
 
 @dataclass
@@ -96,22 +95,37 @@ class Block(nn.Module):
 
     def forward(
         self, x: Tensor, mask: Tensor | None = None, rope: tuple[Tensor, Tensor] | None = None,
-        past: KV | None = None,
-    ) -> tuple[Tensor, KV]:
-        """x (B, N, d). `past` keys/values (B, h, P, hd) come before x's; `rope` cos/sin cover all P + N keys
-        (the queries take the last N rows). Returns x and this call's un-rotated keys/values, for a cache."""
+        cache: tuple[Tensor, Tensor, int, int] | None = None,
+    ) -> Tensor:
+        """x (B, N, d); `rope` = cos/sin (N, head_dim) of x's tokens. `cache` = (keys, values, at, n) for cached
+        inference: buffers (B, h, slots, hd) of rotated keys/values; x's are written at `at` and the queries
+        attend to the first `n` slots. Keys carry their positions in their rotation and there is no mask, so
+        the order of the slots does not matter: the buffer is a ring of frames."""
         B, N, d = x.shape
         q, k, v = self.qkv(self.ln1(x)).view(B, N, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4)
-        new = (k, v)
-        if past is not None:
-            k, v = torch.cat((past[0], k), dim=2), torch.cat((past[1], v), dim=2)
         if rope is not None:
-            cos, sin = rope
-            q, k = rotate(q, cos[-N:], sin[-N:]), rotate(k, cos, sin)
+            q, k = rotate(q, *rope), rotate(k, *rope)
+        if cache is not None:
+            keys, values, at, n = cache
+            keys[:, :, at:at + N] = k
+            values[:, :, at:at + N] = v
+            k, v = keys[:, :, :n], values[:, :, :n]
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0)
         x = x + self.drop(self.proj(y.transpose(1, 2).reshape(B, N, d)))
-        x = x + self.drop(self.ff2(F.gelu(self.ff1(self.ln2(x)))))
-        return x, new
+        return x + self.drop(self.ff2(F.gelu(self.ff1(self.ln2(x)))))
+
+
+class FrameCache:
+    """Per-layer key/value buffers of the last `history` frames of a cached-layout model, a ring of frame slots;
+    `frames` counts the frames passed so far (the next frame's position)."""
+
+    def __init__(self, cfg: AtariWorldModelConfig, batch: int = 1, device: torch.device | str = "cpu",
+                 dtype: torch.dtype = torch.float32):
+        hd = cfg.d_model // cfg.n_heads
+        shape = (batch, cfg.n_heads, cfg.history * (cfg.n_tokens + 1), hd)
+        self.layers = [(torch.zeros(shape, device=device, dtype=dtype), torch.zeros(shape, device=device, dtype=dtype))
+                       for _ in range(cfg.n_layers)]
+        self.frames = 0
 
 
 def frame_block_mask(n_frames: int, block: int, history: int, device: torch.device | None = None) -> Tensor:
@@ -199,12 +213,13 @@ class AtariWorldModel(nn.Module):
         return self.drop(torch.cat((x, self.action_token(actions)), dim=-2))
 
     def rope(self, positions: Tensor) -> tuple[Tensor, Tensor]:
-        """cos/sin (N, head_dim) for per-token frame positions (N,)."""
+        """cos/sin (N, head_dim) for per-token frame positions (N,). Angles in float64 on the CPU, so a dream
+        thousands of frames long rotates as exactly as frame 0 (scores depend on differences only)."""
         hd = self.cfg.d_model // self.cfg.n_heads
-        inv = self.cfg.rope_base ** (-torch.arange(0, hd, 2, device=positions.device, dtype=torch.float32) / hd)
-        angles = positions.float()[:, None] * inv[None, :]
+        inv = self.cfg.rope_base ** (-torch.arange(0, hd, 2, dtype=torch.float64) / hd)
+        angles = positions.cpu().double()[:, None] * inv[None, :]
         angles = torch.cat((angles, angles), dim=-1)
-        return angles.cos(), angles.sin()
+        return angles.cos().float().to(positions.device), angles.sin().float().to(positions.device)
 
     def _forward_cached(self, tokens: Tensor, actions: Tensor) -> Tensor:
         B, T, S = tokens.shape
@@ -214,25 +229,22 @@ class AtariWorldModel(nn.Module):
         mask = torch.zeros(allowed.shape, device=tokens.device).masked_fill(~allowed, float("-inf"))  # SDPA: faster
         rope = self.rope(torch.arange(T, device=tokens.device).repeat_interleave(block))
         for blk in self.blocks:
-            x, _ = blk(x, mask, rope)
+            x = blk(x, mask, rope)
         return self.logits(x.view(B, T, block, -1)[:, :, :S])
 
-    def forward_frame(self, tokens: Tensor, actions: Tensor, past: list[KV] | None) -> tuple[Tensor, list[KV]]:
-        """One frame's pass for cached inference: tokens (B, 336), actions (B); `past` holds, per layer, the
-        un-rotated keys/values (B, h, P, hd) of the previous frames inside the window (P = a multiple of 337).
-        Returns the logits of the next frame (B, 336, n_vocab) and this frame's keys/values per layer."""
+    def forward_frame(self, tokens: Tensor, actions: Tensor, cache: FrameCache) -> Tensor:
+        """One frame's pass for cached inference: tokens (B, 336), actions (B) -> logits of the next frame
+        (B, 336, n_vocab). Writes the frame's keys/values into `cache` (its oldest frame's slot once full)."""
         S = self.cfg.n_tokens
         block = S + 1
-        n_past = 0 if past is None else past[0][0].shape[2] // block
-        if n_past >= self.cfg.history:
-            raise ValueError(f"past holds {n_past} frames; at most history-1 = {self.cfg.history - 1} are attended")
+        at = (cache.frames % self.cfg.history) * block
+        n = min(cache.frames + 1, self.cfg.history) * block
         x = self.embed_frames(tokens, actions)
-        rope = self.rope(torch.arange(n_past + 1, device=tokens.device).repeat_interleave(block))
-        new: list[KV] = []
-        for i, blk in enumerate(self.blocks):
-            x, kv = blk(x, None, rope, None if past is None else past[i])
-            new.append(kv)
-        return self.logits(x[:, :S]), new
+        rope = self.rope(torch.tensor([cache.frames], device=tokens.device))  # (1, hd): one position for the block
+        for blk, (keys, values) in zip(self.blocks, cache.layers, strict=True):
+            x = blk(x, None, rope, (keys, values, at, n))
+        cache.frames += 1
+        return self.logits(x[:, :S])
 
     # --- "seed" layout ---
 
@@ -245,13 +257,18 @@ class AtariWorldModel(nn.Module):
         query = self.condition(query.expand(N, S, -1), actions)
         return self.drop(torch.cat((hist.reshape(N, H * S, -1), self.action_token(actions), query), dim=1))
 
+    def predict_next(self, history: Tensor, actions: Tensor) -> Tensor:
+        """The seed's one prediction: history (B, history, 336), actions (B) -> logits (B, 336, n_vocab)."""
+        if self.cfg.layout != "seed":
+            raise ValueError("predict_next is the seed layout's per-frame recompute; cached models use forward_frame")
+        x = self.seed_sequence(history, actions)
+        for blk in self.blocks:
+            x = blk(x)
+        return self.logits(x[:, -self.cfg.n_tokens:])
+
     def _forward_seed(self, tokens: Tensor, actions: Tensor) -> Tensor:
         B, T, S = tokens.shape
         H = self.cfg.history
         # window t holds frames t-H+1..t, frames before 0 clamped to frame 0
         idx = (torch.arange(T, device=tokens.device)[:, None] + torch.arange(-H + 1, 1, device=tokens.device)).clamp(min=0)
-        history = tokens[:, idx].reshape(B * T, H, S)
-        x = self.seed_sequence(history, actions.reshape(B * T))
-        for blk in self.blocks:
-            x, _ = blk(x)
-        return self.logits(x[:, -S:]).view(B, T, S, -1)
+        return self.predict_next(tokens[:, idx].reshape(B * T, H, S), actions.reshape(B * T)).view(B, T, S, -1)
