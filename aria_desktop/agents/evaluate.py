@@ -44,6 +44,23 @@ class GameResult:
     episodes: list[Episode]
     score: GameScore
 
+    def to_dict(self) -> dict:
+        best = self.score.best
+        return {
+            "game": self.game,
+            "levels": self.levels,
+            "levels_completed": self.score.levels_completed,
+            "actions": self.score.actions,
+            "score": self.score.score,
+            "baseline_actions": list(self.baseline),
+            "best_play": {"level_actions": best.level_actions, "level_scores": best.level_scores} if best else None,
+            "episodes": [
+                {"seed": e.seed, "levels_completed": e.levels_completed, "actions": len(e.steps),
+                 "outcome": e.outcome, "seconds": round(e.seconds, 3)}
+                for e in self.episodes
+            ],
+        }
+
 
 @dataclass
 class EvalResult:
@@ -54,6 +71,10 @@ class EvalResult:
     @property
     def score(self) -> float:
         return total_score(g.score for g in self.games)
+
+    def to_dict(self) -> dict:
+        return {"agent": self.agent, "max_actions": self.max_actions, "score": self.score,
+                "games": [g.to_dict() for g in self.games]}
 
 
 def play_episode(game: Game, agent: Agent, seed: int, max_actions: int,
@@ -96,4 +117,4 @@ def evaluate_game(game_id: str, agent_name: str, episodes: int, max_actions: int
         game.close()
     baseline = game.meta.baseline_actions
     plays = [p for e in played for p in plays_from_steps(e.steps)]
-    return GameResult(game.id, agent_name, game.levels or 0, baseline, played, score_game(plays, baseline))
+    return GameResult(game.meta.game_id, agent_name, game.levels or 0, baseline, played, score_game(plays, baseline))

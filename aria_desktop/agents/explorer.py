@@ -38,6 +38,7 @@ class ExplorerConfig:
     background_share: float = 0.3  # a segment this large is background: never clicked
     small_segment: int = 400  # segments from 4 cells up to this size are clicked first
     max_clicks: int = 64  # click candidates per state
+    useless_after: int = 6  # a move that changed nothing this many times is tried after all others
     seed: int = 0  # breaks ties only when everything reachable was tried
 
 
@@ -73,21 +74,30 @@ class Segment:
 
 
 def thick_parts(segment: Segment, shape: tuple[int, int], radius: int = 2) -> list[Segment]:
-    """The parts of a segment that thin bridges join (three buttons wired together): what is left after a
-    morphological opening with a (2r+1)² square, as segments of their own."""
-    mask = segment.mask(shape)
+    """The parts of a segment that thin bridges join (buttons wired together): what is left after a
+    morphological opening with a (2r+1)² square, as segments of their own; [] when nothing was a bridge."""
+    top, left, bottom, right = segment.box
+    mask = segment.mask(shape)[top : bottom + 1, left : right + 1]  # the work happens in the bounding box
+    h, w = mask.shape
     size = 2 * radius + 1
     padded = np.pad(mask, radius)
-    eroded = np.ones(shape, bool)
+    eroded = np.ones((h, w), bool)
     for dy in range(size):
         for dx in range(size):
-            eroded &= padded[dy : dy + shape[0], dx : dx + shape[1]]
+            eroded &= padded[dy : dy + h, dx : dx + w]
     padded = np.pad(eroded, radius)
-    opened = np.zeros(shape, bool)
+    opened = np.zeros((h, w), bool)
     for dy in range(size):
         for dx in range(size):
-            opened |= padded[dy : dy + shape[0], dx : dx + shape[1]]
-    return [p for p in segments(opened.astype(np.uint8)) if p.colour == 1]
+            opened |= padded[dy : dy + h, dx : dx + w]
+    if not opened.any() or (opened == mask).all():
+        return []
+    parts = [p for p in segments(opened.astype(np.uint8)) if p.colour == 1]
+    return [
+        Segment(p.colour, p.size, (p.box[0] + top, p.box[1] + left, p.box[2] + top, p.box[3] + left),
+                (p.centre[0] + left, p.centre[1] + top), tuple((r + top, s + left, e + left) for r, s, e in p.runs))
+        for p in parts
+    ]
 
 
 def segments(grid: np.ndarray) -> list[Segment]:
@@ -206,6 +216,9 @@ class ExplorerAgent(Agent):
         self._keys: dict[tuple[bytes, int], tuple] = {}  # (frame, levels) -> state key under the current mask
         self.nodes: dict[tuple, Node] = {}
         self.wins: dict[tuple, Choice] = {}  # node -> the choice that completed its level
+        self.effects: dict[Choice, tuple[int, int]] = {}  # move -> (times tried, times it changed the state)
+        self.useless: set[Choice] = set()  # moves that never changed anything: tried last
+        self.lost_once: set[tuple[tuple, Choice]] = set()  # (state, move) that ended the game once
         self._previous: tuple[bytes, int, Choice] | None = None  # what we saw and did last
         self.since_start = 0  # actions since the level (re)started: a RESET with none would restart the game
         self.decision: Decision | None = None
@@ -359,15 +372,40 @@ class ExplorerAgent(Agent):
         dst = OVER if t.over else self._node(t.after, t.after_levels)
         node = self.nodes[src]
         node.edges[t.choice] = dst
+        tried = next((c for c in node.untried if c.choice == t.choice), None)
         node.untried = [c for c in node.untried if c.choice != t.choice]
+        if t.over and tried is not None and (src, t.choice) not in self.lost_once:
+            # A game over may be a step counter running out rather than the move: try it once more, later.
+            self.lost_once.add((src, t.choice))
+            self._insert(node, Candidate(t.choice, tried.tier + 1))
         if not t.over and t.after_levels > t.before_levels:
             self.wins[src] = t.choice
         elif self.wins.get(src) == t.choice:  # it did not complete the level this time
             del self.wins[src]
+        if not t.over and t.choice.action != 0:
+            self._count_effect(t.choice, dst != src)
+
+    def _count_effect(self, choice: Choice, changed: bool) -> None:
+        """A move that changed nothing in several states (a click on scenery) waits until the rest was tried."""
+        tries, changes = self.effects.get(choice, (0, 0))
+        self.effects[choice] = (tries + 1, changes + changed)
+        if changes + changed == 0 and tries + 1 >= self.cfg.useless_after and choice not in self.useless:
+            self.useless.add(choice)
+            for node in self.nodes.values():
+                found = next((c for c in node.untried if c.choice == choice), None)
+                if found is not None:
+                    node.untried.remove(found)
+                    self._insert(node, Candidate(choice, found.tier + 2))
+
+    @staticmethod
+    def _insert(node: Node, candidate: Candidate) -> None:
+        node.untried.append(candidate)
+        node.untried.sort(key=lambda c: c.tier)
 
     def _rebuild(self) -> None:
         """Re-identify every state under the new mask, replaying the log of transitions."""
         self.nodes, self.wins, self._keys = {}, {}, {}
+        self.effects, self.useless, self.lost_once = {}, set(), set()
         for t in self.log:
             self._add(t)
 
@@ -380,6 +418,7 @@ class ExplorerAgent(Agent):
                 found.append(Candidate(Choice(a.index), 0))
         if any(a.needs_xy for a in actions):
             found += self._clicks(raw)
+        found = [Candidate(c.choice, c.tier + 2) if c.choice in self.useless else c for c in found]
         return sorted(found, key=lambda c: c.tier)  # stable: moves before clicks within a tier
 
     def _clicks(self, raw: bytes) -> list[Candidate]:
@@ -393,10 +432,13 @@ class ExplorerAgent(Agent):
             if seg.size >= self.cfg.background_share * area or (seg is segs[0] and seg.size > 0.05 * area):
                 continue
             top, left, bottom, right = seg.box
+            h, w = self.frames[raw].shape
             if all(r in self.masked_rows for r in range(top, bottom + 1)) or all(
                 c in self.masked_cols for c in range(left, right + 1)
             ):
                 tier = 2
+            elif min(bottom - top, right - left) < 2 and (top == 0 or left == 0 or bottom == h - 1 or right == w - 1):
+                tier = 1  # a thin strip along the edge: a frame or a gauge, seldom a button
             elif 4 <= seg.size <= self.cfg.small_segment:
                 tier = 0
             else:
