@@ -47,6 +47,10 @@ class AtariWorldModelConfig:
     film_scale: float = 0.2  # FiLM: x * (1 + film_scale * tanh(film[action]))
     layout: Layout = "cached"
     rope_base: float = 100.0  # rotary frequencies over frame distances ("cached"); frames are few, so a small base
+    # "cached" only: None = a frame's tokens attend to every token of the frames in the window; R = a grid token
+    # attends to the earlier frames' tokens only in grid rows within R of its own (plus their action tokens),
+    # which cuts the attention cost of a dream frame about 1348/(337 + 3*16*(2R+1)) times
+    past_rows: int | None = None
 
     @classmethod
     def tiny(cls, **overrides) -> AtariWorldModelConfig:
@@ -85,6 +89,8 @@ class Block(nn.Module):
         d = cfg.d_model
         self.n_heads = cfg.n_heads
         self.dropout = cfg.dropout
+        self.past_rows = cfg.past_rows
+        self.token_w = cfg.token_w
         self.ln1 = nn.LayerNorm(d)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
@@ -95,45 +101,128 @@ class Block(nn.Module):
 
     def forward(
         self, x: Tensor, mask: Tensor | None = None, rope: tuple[Tensor, Tensor] | None = None,
-        cache: tuple[Tensor, Tensor, int, int] | None = None,
+        cache: list[Tensor] | None = None, slots: CacheSlots | None = None,
     ) -> Tensor:
-        """x (B, N, d); `rope` = cos/sin (N, head_dim) of x's tokens. `cache` = (keys, values, at, n) for cached
-        inference: buffers (B, h, slots, hd) of rotated keys/values; x's are written at `at` and the queries
-        attend to the first `n` slots. Keys carry their positions in their rotation and there is no mask, so
-        the order of the slots does not matter: the buffer is a ring of frames."""
+        """x (B, N, d); `rope` = cos/sin (N or 1, head_dim) of x's tokens. For cached inference x is one frame's
+        block and `cache` this layer's buffers in a `FrameCache` (which `slots` describes)."""
         B, N, d = x.shape
         q, k, v = self.qkv(self.ln1(x)).view(B, N, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4)
         if rope is not None:
             q, k = rotate(q, *rope), rotate(k, *rope)
-        if cache is not None:
-            keys, values, at, n = cache
-            keys[:, :, at:at + N] = k
-            values[:, :, at:at + N] = v
-            k, v = keys[:, :, :n], values[:, :, :n]
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0)
+        if cache is None:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                               dropout_p=self.dropout if self.training else 0.0)
+        elif self.past_rows is None:
+            y = ring_attention(q, k, v, cache, slots)
+        else:
+            y = banded_attention(q, k, v, cache, slots, self.token_w)
         x = x + self.drop(self.proj(y.transpose(1, 2).reshape(B, N, d)))
         return x + self.drop(self.ff2(F.gelu(self.ff1(self.ln2(x)))))
 
 
+@dataclass
+class CacheSlots:
+    """Where one cached pass stands in the ring: the current frame's slot, the earlier frames' slots in the window,
+    and (banded layout) the additive masks of the band and of the action-token keys."""
+
+    at: int
+    past: list[int]
+    band_mask: Tensor | None = None  # (token_h, (2R+1) * history * token_w)
+    slot_mask: Tensor | None = None  # (history,)
+
+
 class FrameCache:
-    """Per-layer key/value buffers of the last `history` frames of a cached-layout model, a ring of frame slots;
-    `frames` counts the frames passed so far (the next frame's position)."""
+    """Per-layer key/value buffers of the last `history` frames of a cached-layout model, a ring of frame slots
+    (keys stored rotated: they carry their frame positions). `frames` counts the frames passed so far.
+    Full attention: keys and values (B, h, history*337, hd). Banded (`past_rows` R): grid keys and values laid out
+    (B, h, token_h + 2R, history, token_w, hd) — row-major over frames, with R empty rows above and below — so the
+    earlier frames' rows near a grid row are one strided view; action keys and values (B, h, history, hd)."""
 
     def __init__(self, cfg: AtariWorldModelConfig, batch: int = 1, device: torch.device | str = "cpu",
                  dtype: torch.dtype = torch.float32):
-        hd = cfg.d_model // cfg.n_heads
-        shape = (batch, cfg.n_heads, cfg.history * (cfg.n_tokens + 1), hd)
-        self.layers = [(torch.zeros(shape, device=device, dtype=dtype), torch.zeros(shape, device=device, dtype=dtype))
-                       for _ in range(cfg.n_layers)]
+        h, hd, W = cfg.n_heads, cfg.d_model // cfg.n_heads, cfg.history
+        if cfg.past_rows is None:
+            shapes = [(batch, h, W * (cfg.n_tokens + 1), hd)] * 2
+        else:
+            grid = (batch, h, cfg.token_h + 2 * cfg.past_rows, W, cfg.token_w, hd)
+            shapes = [grid, grid, (batch, h, W, hd), (batch, h, W, hd)]
+        self.layers = [[torch.zeros(s, device=device, dtype=dtype) for s in shapes] for _ in range(cfg.n_layers)]
         self.frames = 0
 
 
-def frame_block_mask(n_frames: int, block: int, history: int, device: torch.device | None = None) -> Tensor:
+def frame_block_mask(n_frames: int, block: int, history: int, device: torch.device | None = None,
+                     past_rows: int | None = None, token_w: int = 16) -> Tensor:
     """Boolean (n_frames*block)² mask, True = may attend: a token of frame t sees every token of frames
-    t-history+1 .. t (its own block in full, nothing later)."""
+    t-history+1 .. t (its own block in full, nothing later). With `past_rows` R, an earlier frame's grid tokens
+    are seen only by grid tokens at most R rows away (blocks are the grid row-major, then the action token)."""
     f = torch.arange(n_frames, device=device).repeat_interleave(block)
     gap = f[:, None] - f[None, :]
-    return (gap >= 0) & (gap < history)
+    allowed = (gap >= 0) & (gap < history)
+    if past_rows is None:
+        return allowed
+    within = torch.arange(block, device=device).repeat(n_frames)
+    grid = within < block - 1
+    row = within // token_w
+    near = grid[:, None] & grid[None, :] & ((row[:, None] - row[None, :]).abs() <= past_rows)
+    return allowed & ((gap == 0) | ~grid[None, :] | near)
+
+
+def ring_attention(q: Tensor, k: Tensor, v: Tensor, cache: list[Tensor], slots: CacheSlots) -> Tensor:
+    """Full attention of one frame's block over itself and the earlier frames of the window. The frame's keys go
+    into its slot first; with no mask and positions carried by the keys, the slots' order does not matter."""
+    keys, values = cache
+    N = q.shape[2]
+    keys[:, :, slots.at * N:(slots.at + 1) * N] = k
+    values[:, :, slots.at * N:(slots.at + 1) * N] = v
+    n = (len(slots.past) + 1) * N  # the ring fills slots in order, so the window's slots come first
+    return F.scaled_dot_product_attention(q, keys[:, :, :n], values[:, :, :n])
+
+
+def attention_lse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """Softmax attention and the log-sum-exp of its scores (to merge attention over disjoint key sets). On the
+    CPU, torch's fused flash kernel gives both; elsewhere the plain computation."""
+    if q.device.type == "cpu":
+        return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q, k, v, attn_mask=mask)
+    scores = q @ k.transpose(-1, -2) * q.shape[-1] ** -0.5
+    if mask is not None:
+        scores = scores + mask
+    return torch.softmax(scores, -1) @ v, torch.logsumexp(scores, -1)
+
+
+def merge(*parts: tuple[Tensor, Tensor]) -> Tensor:
+    """Attention over the union of disjoint key sets from the (output, log-sum-exp) of each."""
+    total = torch.logsumexp(torch.stack([lse for _, lse in parts]), dim=0)
+    return sum(y * (lse - total).exp()[..., None] for y, lse in parts)
+
+
+def banded_attention(q: Tensor, k: Tensor, v: Tensor, cache: list[Tensor], slots: CacheSlots, token_w: int) -> Tensor:
+    """`frame_block_mask(..., past_rows=R)` attention of one frame (q, k, v: B, h, 337, hd) without the masked-out
+    work: a fused pass over its own block, one over the earlier frames' action tokens, and one per grid row over
+    the earlier frames' rows within R (a strided view of the cache), merged; then the frame joins the cache."""
+    grid_k, grid_v, act_k, act_v = cache
+    B, h, N, hd = q.shape
+    S = N - 1
+    R2, H = grid_k.shape[2], S // token_w
+    rows = (R2 - H) // 2
+    y = attention_lse(q, k, v)
+    if slots.past:
+        st = grid_k.stride()
+        band = (B * h, H, (R2 - H + 1) * grid_k.shape[3] * token_w, hd)
+        band_k = grid_k.as_strided(band, (st[1], st[2], hd, 1))
+        band_v = grid_v.as_strided(band, (st[1], st[2], hd, 1))
+        near = attention_lse(q[:, :, :S].reshape(B * h, H, token_w, hd), band_k, band_v, slots.band_mask[None, :, None])
+        act = attention_lse(q, act_k, act_v, slots.slot_mask[None])
+        grid = merge((y[0][:, :, :S], y[1][:, :, :S]), (near[0].reshape(B, h, S, hd), near[1].reshape(B, h, S)),
+                     (act[0][:, :, :S], act[1][:, :, :S]))
+        action = merge((y[0][:, :, S:], y[1][:, :, S:]), (act[0][:, :, S:], act[1][:, :, S:]))
+        out = torch.cat((grid, action), dim=2)
+    else:
+        out = y[0]
+    grid_k[:, :, rows:rows + H, slots.at] = k[:, :, :S].reshape(B, h, H, token_w, hd)
+    grid_v[:, :, rows:rows + H, slots.at] = v[:, :, :S].reshape(B, h, H, token_w, hd)
+    act_k[:, :, slots.at] = k[:, :, S]
+    act_v[:, :, slots.at] = v[:, :, S]
+    return out
 
 
 class AtariWorldModel(nn.Module):
@@ -225,7 +314,7 @@ class AtariWorldModel(nn.Module):
         B, T, S = tokens.shape
         block = S + 1
         x = self.embed_frames(tokens, actions).reshape(B, T * block, -1)
-        allowed = frame_block_mask(T, block, self.cfg.history, tokens.device)
+        allowed = frame_block_mask(T, block, self.cfg.history, tokens.device, self.cfg.past_rows, self.cfg.token_w)
         mask = torch.zeros(allowed.shape, device=tokens.device).masked_fill(~allowed, float("-inf"))  # SDPA: faster
         rope = self.rope(torch.arange(T, device=tokens.device).repeat_interleave(block))
         for blk in self.blocks:
@@ -235,16 +324,28 @@ class AtariWorldModel(nn.Module):
     def forward_frame(self, tokens: Tensor, actions: Tensor, cache: FrameCache) -> Tensor:
         """One frame's pass for cached inference: tokens (B, 336), actions (B) -> logits of the next frame
         (B, 336, n_vocab). Writes the frame's keys/values into `cache` (its oldest frame's slot once full)."""
-        S = self.cfg.n_tokens
-        block = S + 1
-        at = (cache.frames % self.cfg.history) * block
-        n = min(cache.frames + 1, self.cfg.history) * block
+        slots = self.cache_slots(cache.frames, tokens.device)
         x = self.embed_frames(tokens, actions)
         rope = self.rope(torch.tensor([cache.frames], device=tokens.device))  # (1, hd): one position for the block
-        for blk, (keys, values) in zip(self.blocks, cache.layers, strict=True):
-            x = blk(x, None, rope, (keys, values, at, n))
+        for blk, layer in zip(self.blocks, cache.layers, strict=True):
+            x = blk(x, None, rope, layer, slots)
         cache.frames += 1
-        return self.logits(x[:, :S])
+        return self.logits(x[:, :self.cfg.n_tokens])
+
+    def cache_slots(self, frame: int, device: torch.device) -> CacheSlots:
+        W, R = self.cfg.history, self.cfg.past_rows
+        slots = CacheSlots(frame % W, [(frame - d) % W for d in range(1, min(frame, W - 1) + 1)])
+        if R is not None:
+            valid = torch.zeros(W, dtype=torch.bool, device=device)
+            valid[slots.past] = True
+            slots.slot_mask = torch.zeros(W, device=device).masked_fill(~valid, float("-inf"))
+            H = self.cfg.token_h
+            padded_row = torch.arange(H, device=device)[:, None] + torch.arange(-R, R + 1, device=device)
+            inside = (padded_row >= 0) & (padded_row < H)  # (H, 2R+1)
+            ok = inside[:, :, None, None] & valid[None, None, :, None]
+            ok = ok.expand(H, 2 * R + 1, W, self.cfg.token_w).reshape(H, -1)
+            slots.band_mask = torch.zeros(ok.shape, device=device).masked_fill(~ok, float("-inf"))
+        return slots
 
     # --- "seed" layout ---
 

@@ -96,6 +96,19 @@ def test_frame_block_mask():
             assert bool(mask[i, j]) == (0 <= frame[i] - frame[j] < 2)
 
 
+def test_banded_mask_limits_earlier_frames_to_nearby_rows():
+    # 2 frames of a 3×2 grid (+ action token = 7 per block), R = 1
+    mask = frame_block_mask(n_frames=2, block=7, history=2, past_rows=1, token_w=2)
+    assert mask[7:, 7:].all() and mask[:7, :7].all()  # own frame: everything
+    assert not mask[:7, 7:].any()  # never the future
+    row = [0, 0, 1, 1, 2, 2]
+    for i in range(6):
+        for j in range(6):
+            assert bool(mask[7 + i, j]) == (abs(row[i] - row[j]) <= 1)
+    assert mask[7:, 6].all()  # every query sees the earlier action token
+    assert not mask[13, :6].any()  # the action token does not see the earlier grid
+
+
 def test_bad_layout_and_shapes_are_rejected():
     with pytest.raises(ValueError, match="layout"):
         AtariWorldModelConfig.tiny(layout="diagonal")

@@ -33,10 +33,11 @@ def episode(T: int, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.randint(0, 32, (T, 336), generator=g), torch.randint(0, 4, (T,), generator=g)
 
 
-def test_cached_frames_equal_the_full_recompute_past_the_window():
+@pytest.mark.parametrize("past_rows", [None, 0, 1])
+def test_cached_frames_equal_the_full_recompute_past_the_window(past_rows):
     # 6 frames with history 4: the ring cache overwrites its oldest slots twice; two layers carry evicted
-    # frames' influence through the cached keys/values, so a wrong slot or position would show
-    model = tiny_model()
+    # frames' influence through the cached keys/values, so a wrong slot, position or band would show
+    model = tiny_model(past_rows=past_rows)
     tokens, actions = episode(T=6)
     cache = FrameCache(model.cfg)
     with torch.no_grad():
@@ -46,8 +47,9 @@ def test_cached_frames_equal_the_full_recompute_past_the_window():
         torch.testing.assert_close(cached[t], full[t], atol=1e-4, rtol=1e-4)
 
 
-def test_greedy_dream_equals_the_recompute_of_its_own_frames():
-    model = tiny_model()
+@pytest.mark.parametrize("past_rows", [None, 1])
+def test_greedy_dream_equals_the_recompute_of_its_own_frames(past_rows):
+    model = tiny_model(past_rows=past_rows)
     engine = DreamEngine(model, StandInDecoder(), DreamEngineConfig(quantize=False))
     tokens, actions = episode(T=3)
     engine.reset(tokens, actions)
