@@ -232,7 +232,8 @@ class ExplorerAgent(Agent):
         self.since_start = 0
         frame = np.asarray(game.frame, dtype=np.uint8)
         raw = self._remember(frame, game.actions)
-        self.start_frame[int(game.info.get("levels_completed", 0))] = raw
+        # a new episode starts the level here; a hand-back mid-level does not (a RESET will show where it starts)
+        self.start_frame.setdefault(int(game.info.get("levels_completed", 0)), raw)
 
     def act(self, game: GameView) -> Choice:
         frame = np.asarray(game.frame, dtype=np.uint8)
@@ -451,28 +452,31 @@ class ExplorerAgent(Agent):
         return clicks[: self.cfg.max_clicks]
 
     # -- choosing ------------------------------------------------------------------------------------------
-    def _search(self, root: tuple, best_tier: int, want_win: bool) -> tuple[tuple | None, int, dict]:
+    def _search(self, root: tuple, best_tier: int, want_win: bool) -> tuple[tuple | None, tuple[int, int], dict]:
         """Breadth-first from `root` over known moves that stay in the level: the nearest state with a known
-        winning move (want_win) or else with an untried move of the lowest tier; (state, tier, parents)."""
+        winning move (want_win), else the nearest with an untried move of the lowest tier; (state, (tier, steps),
+        parents)."""
         parents: dict[tuple, tuple[tuple, Choice] | None] = {root: None}
         queue = deque([root])
-        found, found_tier = None, 99
+        dist = {root: 0}
+        found, found_rank = None, (99, 0)
         while queue:
             key = queue.popleft()
             node = self.nodes[key]
             if want_win:
                 if key in self.wins:
-                    return key, -1, parents
-            elif node.untried and node.untried[0].tier < found_tier:
-                found, found_tier = key, node.untried[0].tier
-                if found_tier <= best_tier:
+                    return key, (-1, dist[key]), parents
+            elif node.untried and node.untried[0].tier < found_rank[0]:
+                found, found_rank = key, (node.untried[0].tier, dist[key])
+                if found_rank[0] <= best_tier:
                     break
             for choice, nxt in node.edges.items():
                 if nxt is OVER or nxt in parents or nxt[0] != key[0]:
                     continue
                 parents[nxt] = (key, choice)
+                dist[nxt] = dist[key] + 1
                 queue.append(nxt)
-        return found, found_tier, parents
+        return found, found_rank, parents
 
     def _decide(self, here: tuple) -> Decision:
         level = here[0]
@@ -486,15 +490,13 @@ class ExplorerAgent(Agent):
             if start_key != here:
                 roots.append((start_key, 1))  # one RESET, then walk from the level's start
         options = []
-        for root, cost in roots:
-            target, tier, parents = self._search(root, best_tier, want_win)
-            if target is not None:
-                options.append((tier, cost + _depth(parents, target), cost, target, parents))
-        if not options and want_win:  # the winning move is not reachable: explore instead
+        for wanted in (want_win, False) if want_win else (False,):  # a winning move not reachable: explore
             for root, cost in roots:
-                target, tier, parents = self._search(root, best_tier, False)
+                target, (tier, rank), parents = self._search(root, best_tier, wanted)
                 if target is not None:
-                    options.append((tier, cost + _depth(parents, target), cost, target, parents))
+                    options.append((tier, cost + rank, cost, target, parents))
+            if options:
+                break
         if not options:
             node = self.nodes[here]
             moves = [c for c, nxt in node.edges.items() if nxt is not OVER and nxt != here] or list(node.edges)
@@ -517,7 +519,3 @@ def _path(parents: dict, target: tuple) -> list[Choice]:
         target, choice = parents[target]
         steps.append(choice)
     return steps[::-1]
-
-
-def _depth(parents: dict, target: tuple) -> int:
-    return len(_path(parents, target))
