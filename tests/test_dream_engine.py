@@ -120,3 +120,16 @@ def test_bad_use_is_one_clear_error():
     engine.reset(torch.zeros(1, 21, 16, dtype=torch.long))
     with pytest.raises(DreamError, match="action 7"):
         engine.step(7)
+
+
+def test_tiny_bench_prints_its_table(capsys):
+    from aria_desktop.bench.dream import NAIVE, bench_dream
+
+    conditions = bench_dream("tiny", frames=3, warmup=1)
+    out = capsys.readouterr().out
+    assert "aria bench dream --preset tiny" in out and "FPS end to end" in out
+    names = [c.name for c in conditions]
+    assert names == ["engine int8", "engine int8 rows±1", "engine fp32", NAIVE]
+    assert "engine int8" in out and "engine fp32" in out and "naive" in out
+    for c in conditions:
+        assert len(c.ms["total"]) == 3 and c.median("total") >= c.median("world_model") > 0

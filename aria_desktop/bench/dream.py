@@ -1,0 +1,122 @@
+"""`aria bench dream`: frames per second of the dream engine beside the naive full recompute, in one run.
+
+Random weights at the preset's sizes (trained weights do not change the speed). Conditions run frame by frame
+in turn, so machine noise hits them alike:
+- engine int8: the cached-layout world model (one 337-token pass per frame over a ring KV cache), Linear layers
+  int8, then sampling and the VQ-VAE decoder;
+- engine int8 rows±1: the same with `past_rows=1` (earlier frames attended only in nearby grid rows);
+- engine fp32: the first without quantization;
+- naive recompute: the seed's layout, its whole 4×336 + 1 + 336 token sequence recomputed per frame (fp32),
+  then the same sampling and decoder.
+Every frame is decoded (the engine's reuse of an unchanged frame's image is off), so the figures are the
+worst case. Besides wall-clock stages, each condition's CPU time per frame (all threads) is shown: on a shared
+machine it is what the frame costs when the cores are free.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from dataclasses import dataclass, field
+from time import perf_counter, process_time
+
+import torch
+
+from models.atari_vqvae import AtariVQVAE, AtariVQVAEConfig
+from models.atari_world_model import AtariWorldModel, AtariWorldModelConfig
+from models.dream_engine import DreamEngine, DreamEngineConfig, sample, to_image
+
+STAGES = ("world_model", "sampling", "decode", "total")
+NAIVE = "naive (seed layout)"
+
+
+@dataclass
+class Condition:
+    name: str
+    ms: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in (*STAGES, "cpu")})
+
+    def median(self, stage: str) -> float:
+        return statistics.median(self.ms[stage])
+
+    @property
+    def fps(self) -> float:
+        return 1e3 / self.median("total")
+
+
+class NaiveRecompute:
+    """The seed's per-frame recompute: the whole history sequence through the seed-layout model, every frame."""
+
+    def __init__(self, model: AtariWorldModel, vqvae: AtariVQVAE, history: torch.Tensor):
+        self.model, self.vqvae = model.eval(), vqvae.eval()
+        self.history = history.clone()[None]  # (1, H, 336)
+
+    @torch.no_grad()
+    def step(self, action: int) -> dict[str, float]:
+        t0 = perf_counter()
+        logits = self.model.predict_next(self.history, torch.tensor([action]))[0]
+        t1 = perf_counter()
+        tokens = sample(logits, 0.0)
+        t2 = perf_counter()
+        to_image(self.vqvae.decode(tokens.view(1, 21, 16))[0])
+        t3 = perf_counter()
+        self.history = torch.cat((self.history[:, 1:], tokens[None, None]), dim=1)
+        return {"world_model": (t1 - t0) * 1e3, "sampling": (t2 - t1) * 1e3, "decode": (t3 - t2) * 1e3,
+                "total": (t3 - t0) * 1e3}
+
+
+def bench_dream(preset: str = "seed", frames: int = 40, warmup: int = 3, threads: int | None = None) -> list[Condition]:
+    """Print the per-stage medians and FPS of each condition and the engine's speed-up; returns the figures."""
+    from rich.console import Console
+    from rich.progress import track
+    from rich.table import Table
+
+    if threads:
+        torch.set_num_threads(threads)
+    console = Console()
+    torch.manual_seed(0)
+    wm_cfg = getattr(AtariWorldModelConfig, preset)()
+    vq_cfg = getattr(AtariVQVAEConfig, preset)()
+    wm_cfg.n_vocab = vq_cfg.n_embeddings
+    cached = AtariWorldModel(wm_cfg)
+    banded = AtariWorldModel(getattr(AtariWorldModelConfig, preset)(n_vocab=vq_cfg.n_embeddings, past_rows=1))
+    seed = AtariWorldModel(getattr(AtariWorldModelConfig, preset)(layout="seed", n_vocab=vq_cfg.n_embeddings))
+    vqvae = AtariVQVAE(vq_cfg).eval()
+    g = torch.Generator().manual_seed(0)
+    history = torch.randint(0, wm_cfg.n_vocab, (wm_cfg.history, wm_cfg.n_tokens), generator=g)
+    actions = torch.randint(0, wm_cfg.n_actions, (warmup + frames,), generator=g).tolist()
+
+    def engine(model: AtariWorldModel, quantize: bool) -> DreamEngine:
+        e = DreamEngine(model, vqvae, DreamEngineConfig(quantize=quantize, skip_unchanged_decode=False))
+        e.reset(history, torch.zeros(wm_cfg.history, dtype=torch.long))
+        return e
+
+    runners = {"engine int8": engine(cached, True), "engine int8 rows±1": engine(banded, True),
+               "engine fp32": engine(cached, False), NAIVE: NaiveRecompute(seed, vqvae, history)}
+    conditions = {name: Condition(name) for name in runners}
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    console.print(f"dream bench, preset {preset}: world model {cached.n_params() / 1e6:.2f}M parameters (seed layout "
+                  f"{seed.n_params() / 1e6:.2f}M), VQ-VAE decoder {sum(p.numel() for p in vqvae.decoder.parameters()) / 1e6:.2f}M; "
+                  f"{frames} frames after {warmup} warm-up; torch threads {torch.get_num_threads()}, CPUs usable "
+                  f"{affinity}, load average {os.getloadavg()[0]:.1f} (others' work makes these figures noisy)")
+    for i in track(range(warmup + frames), description="dreaming", console=console, transient=True):
+        for name, runner in runners.items():
+            cpu = process_time()
+            ms = runner.step(actions[i]) if isinstance(runner, NaiveRecompute) else runner.step(actions[i]).ms
+            ms = {**ms, "cpu": (process_time() - cpu) * 1e3}
+            if i >= warmup:
+                for stage in conditions[name].ms:
+                    conditions[name].ms[stage].append(ms[stage])
+
+    naive = conditions[NAIVE]
+    table = Table(title=f"aria bench dream --preset {preset} (median ms per frame, wall clock; CPU ms = all threads)")
+    for column in ("condition", "model", "sample", "decode", "total", "FPS", "vs naive", "CPU ms"):
+        table.add_column(column, justify="left" if column == "condition" else "right")
+    for c in conditions.values():
+        table.add_row(c.name, *(f"{c.median(s):.1f}" for s in STAGES), f"{c.fps:.1f}",
+                      f"{naive.median('total') / c.median('total'):.2f}x", f"{c.median('cpu'):.1f}")
+    console.print(table)
+    for name in ("engine int8", "engine int8 rows±1"):
+        c = conditions[name]
+        console.print(f"{name}: {c.fps:.1f} FPS end to end ({'meets' if c.fps >= 15 else 'BELOW'} the 15 FPS bar), "
+                      f"{naive.median('total') / c.median('total'):.1f}x the naive recompute's {naive.fps:.1f} FPS")
+    return list(conditions.values())
