@@ -160,3 +160,16 @@ def test_segments_and_their_thick_parts():
     assert found[2].centre == (40, 40)
     parts = thick_parts(wired, grid.shape)
     assert sorted(p.centre for p in parts) == [(14, 14), (34, 14)]
+
+
+def test_watch_mode_offers_the_explorer_and_its_panel_shows_the_graph(tmp_path):
+    from test_app_helpers import make_app, ticks
+
+    app = make_app(tmp_path, "watch", game="lamp", agent="explorer", record=False)
+    ticks(app, 12)
+    assert app.last_header[2] == "agent: explorer"
+    assert app.mode.steps > 0
+    (section,) = [s for s in app.mode.panel() if s.title == "Agent: explorer"]
+    assert any(line.startswith("graph: ") for line in section.lines)
+    app.quit()
+    app.tick()
