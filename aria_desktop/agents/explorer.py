@@ -247,7 +247,14 @@ class ExplorerAgent(Agent):
         if over or state == "WIN":  # a finished game accepts only RESET
             self.decision = Decision(RESET, "game over" if over else "won")
         else:
-            self.decision = self._decide(self._node(raw, levels))
+            here = self._node(raw, levels)
+            offered = {0} | {a.index for a in game.actions}  # RESET is always on offer in ARC games
+            self.decision = self._decide(here)
+            while self.decision.choice.action not in offered:  # a state shown before with other actions on offer
+                node = self.nodes[here]
+                node.untried = [c for c in node.untried if c.choice.action in offered]
+                node.edges = {c: n for c, n in node.edges.items() if c.action in offered}
+                self.decision = self._decide(here)
         choice = self.decision.choice
         self._previous = (raw, levels, choice)
         self.since_start = 0 if choice.action == 0 else self.since_start + 1
