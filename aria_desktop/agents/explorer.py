@@ -427,7 +427,8 @@ class ExplorerAgent(Agent):
         if any(a.needs_xy for a in actions):
             found += self._clicks(raw)
         found = [Candidate(c.choice, c.tier + 2) if c.choice in self.useless else c for c in found]
-        return sorted(found, key=lambda c: c.tier)  # stable: moves before clicks within a tier
+        # Within a tier, moves that changed something elsewhere come first; then moves before clicks (stable sort).
+        return sorted(found, key=lambda c: (c.tier, self.effects.get(c.choice, (0, 0))[1] == 0))
 
     def _clicks(self, raw: bytes) -> list[Candidate]:
         """One click per segment, at its centre; the background is never clicked."""
