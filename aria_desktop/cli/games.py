@@ -36,7 +36,7 @@ def games_command(env_dir: EnvDir = None) -> None:
 @friendly_errors
 def run_command(
     game: Annotated[str, typer.Argument(help="Game id, as listed by `aria games`.")],
-    agent: Annotated[str, typer.Option(help="random, or scripted (Breakout tracker / built-in solver).")] = "random",
+    agent: Annotated[str, typer.Option(help="random, explorer (ARC-style games, from frames alone), or scripted (Breakout tracker / built-in solver).")] = "random",
     steps: Annotated[int, typer.Option(min=1, help="Steps to play; a finished episode starts a new one.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the first episode (episode k uses seed + k).")] = 0,
     env_dir: EnvDir = None,
