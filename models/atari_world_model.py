@@ -51,6 +51,7 @@ class AtariWorldModelConfig:
     # attends to the earlier frames' tokens only in grid rows within R of its own (plus their action tokens),
     # which cuts the attention cost of a dream frame about 1348/(337 + 3*16*(2R+1)) times
     past_rows: int | None = None
+    band_own_frame: bool = False  # with past_rows R: a grid token sees its own frame's grid only within R rows too
 
     @classmethod
     def tiny(cls, **overrides) -> AtariWorldModelConfig:
@@ -63,6 +64,8 @@ class AtariWorldModelConfig:
     def __post_init__(self) -> None:
         if self.layout not in ("cached", "seed"):
             raise ValueError(f"unknown world-model layout {self.layout!r}: use 'cached' or 'seed'")
+        if self.band_own_frame and self.past_rows is None:
+            raise ValueError("band_own_frame needs past_rows (the band's half-height in rows)")
         if self.d_model % self.n_heads or (self.d_model // self.n_heads) % 2 or self.d_model % 2:
             raise ValueError("d_model must split into an even head size over n_heads")
 
@@ -90,6 +93,7 @@ class Block(nn.Module):
         self.n_heads = cfg.n_heads
         self.dropout = cfg.dropout
         self.past_rows = cfg.past_rows
+        self.band_own_frame = cfg.band_own_frame
         self.token_w = cfg.token_w
         self.ln1 = nn.LayerNorm(d)
         self.qkv = nn.Linear(d, 3 * d)
@@ -115,7 +119,7 @@ class Block(nn.Module):
         elif self.past_rows is None:
             y = ring_attention(q, k, v, cache, slots)
         else:
-            y = banded_attention(q, k, v, cache, slots, self.token_w)
+            y = banded_attention(q, k, v, cache, slots, self.token_w, self.band_own_frame)
         x = x + self.drop(self.proj(y.transpose(1, 2).reshape(B, N, d)))
         return x + self.drop(self.ff2(F.gelu(self.ff1(self.ln2(x)))))
 
@@ -128,7 +132,8 @@ class CacheSlots:
     at: int
     past: list[int]
     band_mask: Tensor | None = None  # (token_h, (2R+1) * history * token_w)
-    slot_mask: Tensor | None = None  # (history,)
+    past_mask: Tensor | None = None  # (history,): the earlier frames' slots
+    window_mask: Tensor | None = None  # (history,): those and the current frame's
 
 
 class FrameCache:
@@ -151,10 +156,11 @@ class FrameCache:
 
 
 def frame_block_mask(n_frames: int, block: int, history: int, device: torch.device | None = None,
-                     past_rows: int | None = None, token_w: int = 16) -> Tensor:
+                     past_rows: int | None = None, token_w: int = 16, band_own_frame: bool = False) -> Tensor:
     """Boolean (n_frames*block)² mask, True = may attend: a token of frame t sees every token of frames
     t-history+1 .. t (its own block in full, nothing later). With `past_rows` R, an earlier frame's grid tokens
-    are seen only by grid tokens at most R rows away (blocks are the grid row-major, then the action token)."""
+    are seen only by grid tokens at most R rows away (blocks are the grid row-major, then the action token), and
+    with `band_own_frame` the frame's own grid tokens too; action tokens are seen by all, and see their own frame."""
     f = torch.arange(n_frames, device=device).repeat_interleave(block)
     gap = f[:, None] - f[None, :]
     allowed = (gap >= 0) & (gap < history)
@@ -164,7 +170,8 @@ def frame_block_mask(n_frames: int, block: int, history: int, device: torch.devi
     grid = within < block - 1
     row = within // token_w
     near = grid[:, None] & grid[None, :] & ((row[:, None] - row[None, :]).abs() <= past_rows)
-    return allowed & ((gap == 0) | ~grid[None, :] | near)
+    whole_own_frame = (gap == 0) & (~grid[:, None] if band_own_frame else True)
+    return allowed & (whole_own_frame | ~grid[None, :] | near)
 
 
 def ring_attention(q: Tensor, k: Tensor, v: Tensor, cache: list[Tensor], slots: CacheSlots) -> Tensor:
@@ -195,34 +202,34 @@ def merge(*parts: tuple[Tensor, Tensor]) -> Tensor:
     return sum(y * (lse - total).exp()[..., None] for y, lse in parts)
 
 
-def banded_attention(q: Tensor, k: Tensor, v: Tensor, cache: list[Tensor], slots: CacheSlots, token_w: int) -> Tensor:
-    """`frame_block_mask(..., past_rows=R)` attention of one frame (q, k, v: B, h, 337, hd) without the masked-out
-    work: a fused pass over its own block, one over the earlier frames' action tokens, and one per grid row over
-    the earlier frames' rows within R (a strided view of the cache), merged; then the frame joins the cache."""
+def banded_attention(q: Tensor, k: Tensor, v: Tensor, cache: list[Tensor], slots: CacheSlots, token_w: int,
+                     own_banded: bool) -> Tensor:
+    """`frame_block_mask(..., past_rows=R, band_own_frame=own_banded)` attention of one frame (q, k, v: B, h, 337,
+    hd) without the masked-out work: fused passes over the frame's own block, the window's action tokens, and per
+    grid row the window's rows within R (a strided view of the cache), merged by log-sum-exp."""
     grid_k, grid_v, act_k, act_v = cache
     B, h, N, hd = q.shape
     S = N - 1
-    R2, H = grid_k.shape[2], S // token_w
-    rows = (R2 - H) // 2
-    y = attention_lse(q, k, v)
-    if slots.past:
-        st = grid_k.stride()
-        band = (B * h, H, (R2 - H + 1) * grid_k.shape[3] * token_w, hd)
-        band_k = grid_k.as_strided(band, (st[1], st[2], hd, 1))
-        band_v = grid_v.as_strided(band, (st[1], st[2], hd, 1))
-        near = attention_lse(q[:, :, :S].reshape(B * h, H, token_w, hd), band_k, band_v, slots.band_mask[None, :, None])
-        act = attention_lse(q, act_k, act_v, slots.slot_mask[None])
-        grid = merge((y[0][:, :, :S], y[1][:, :, :S]), (near[0].reshape(B, h, S, hd), near[1].reshape(B, h, S)),
-                     (act[0][:, :, :S], act[1][:, :, :S]))
-        action = merge((y[0][:, :, S:], y[1][:, :, S:]), (act[0][:, :, S:], act[1][:, :, S:]))
-        out = torch.cat((grid, action), dim=2)
-    else:
-        out = y[0]
+    H = S // token_w
+    rows = (grid_k.shape[2] - H) // 2
+    # the frame joins the cache first: a banded own frame is read through the band like the earlier ones
     grid_k[:, :, rows:rows + H, slots.at] = k[:, :, :S].reshape(B, h, H, token_w, hd)
     grid_v[:, :, rows:rows + H, slots.at] = v[:, :, :S].reshape(B, h, H, token_w, hd)
     act_k[:, :, slots.at] = k[:, :, S]
     act_v[:, :, slots.at] = v[:, :, S]
-    return out
+    q_grid, q_action = q[:, :, :S], q[:, :, S:]
+    action = [attention_lse(q_action, k, v)]  # the action token sees its whole frame
+    grid = [] if own_banded else [attention_lse(q_grid, k, v)]
+    if slots.past:
+        action.append(attention_lse(q_action, act_k, act_v, slots.past_mask[None]))
+    if slots.past or own_banded:
+        st = grid_k.stride()
+        band = (B * h, H, (grid_k.shape[2] - H + 1) * grid_k.shape[3] * token_w, hd)
+        y, lse = attention_lse(q_grid.reshape(B * h, H, token_w, hd), grid_k.as_strided(band, (st[1], st[2], hd, 1)),
+                               grid_v.as_strided(band, (st[1], st[2], hd, 1)), slots.band_mask[None, :, None])
+        grid.append((y.reshape(B, h, S, hd), lse.reshape(B, h, S)))
+        grid.append(attention_lse(q_grid, act_k, act_v, (slots.window_mask if own_banded else slots.past_mask)[None]))
+    return torch.cat((merge(*grid), merge(*action)), dim=2)
 
 
 class AtariWorldModel(nn.Module):
@@ -314,7 +321,8 @@ class AtariWorldModel(nn.Module):
         B, T, S = tokens.shape
         block = S + 1
         x = self.embed_frames(tokens, actions).reshape(B, T * block, -1)
-        allowed = frame_block_mask(T, block, self.cfg.history, tokens.device, self.cfg.past_rows, self.cfg.token_w)
+        allowed = frame_block_mask(T, block, self.cfg.history, tokens.device, self.cfg.past_rows, self.cfg.token_w,
+                                   self.cfg.band_own_frame)
         mask = torch.zeros(allowed.shape, device=tokens.device).masked_fill(~allowed, float("-inf"))  # SDPA: faster
         rope = self.rope(torch.arange(T, device=tokens.device).repeat_interleave(block))
         for blk in self.blocks:
@@ -336,15 +344,21 @@ class AtariWorldModel(nn.Module):
         W, R = self.cfg.history, self.cfg.past_rows
         slots = CacheSlots(frame % W, [(frame - d) % W for d in range(1, min(frame, W - 1) + 1)])
         if R is not None:
-            valid = torch.zeros(W, dtype=torch.bool, device=device)
-            valid[slots.past] = True
-            slots.slot_mask = torch.zeros(W, device=device).masked_fill(~valid, float("-inf"))
+            past = torch.zeros(W, dtype=torch.bool, device=device)
+            past[slots.past] = True
+            window = past.clone()
+            window[slots.at] = True
+
+            def additive(ok: Tensor) -> Tensor:
+                return torch.zeros(ok.shape, device=device).masked_fill(~ok, float("-inf"))
+
+            slots.past_mask, slots.window_mask = additive(past), additive(window)
             H = self.cfg.token_h
             padded_row = torch.arange(H, device=device)[:, None] + torch.arange(-R, R + 1, device=device)
             inside = (padded_row >= 0) & (padded_row < H)  # (H, 2R+1)
-            ok = inside[:, :, None, None] & valid[None, None, :, None]
-            ok = ok.expand(H, 2 * R + 1, W, self.cfg.token_w).reshape(H, -1)
-            slots.band_mask = torch.zeros(ok.shape, device=device).masked_fill(~ok, float("-inf"))
+            band_slots = window if self.cfg.band_own_frame else past
+            ok = inside[:, :, None, None] & band_slots[None, None, :, None]
+            slots.band_mask = additive(ok.expand(H, 2 * R + 1, W, self.cfg.token_w).reshape(H, -1))
         return slots
 
     # --- "seed" layout ---

@@ -109,9 +109,22 @@ def test_banded_mask_limits_earlier_frames_to_nearby_rows():
     assert not mask[13, :6].any()  # the action token does not see the earlier grid
 
 
+def test_banded_own_frame_mask():
+    mask = frame_block_mask(n_frames=2, block=7, history=2, past_rows=1, token_w=2, band_own_frame=True)
+    row = [0, 0, 1, 1, 2, 2]
+    for frame in (0, 7):
+        for i in range(6):
+            for j in range(6):
+                assert bool(mask[frame + i, frame + j]) == (abs(row[i] - row[j]) <= 1)
+    assert mask[13, 7:14].all() and mask[7:13, 13].all()  # the action token sees and is seen by its whole frame
+    assert not mask[13, :6].any() and mask[7:, 6].all()
+
+
 def test_bad_layout_and_shapes_are_rejected():
     with pytest.raises(ValueError, match="layout"):
         AtariWorldModelConfig.tiny(layout="diagonal")
+    with pytest.raises(ValueError, match="past_rows"):
+        AtariWorldModelConfig.tiny(band_own_frame=True)
     model = tiny_model("cached")
     with pytest.raises(ValueError, match="expected tokens"):
         model(torch.zeros(2, 3, 100, dtype=torch.long), torch.zeros(2, 3, dtype=torch.long))

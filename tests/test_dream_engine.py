@@ -33,11 +33,11 @@ def episode(T: int, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.randint(0, 32, (T, 336), generator=g), torch.randint(0, 4, (T,), generator=g)
 
 
-@pytest.mark.parametrize("past_rows", [None, 0, 1])
-def test_cached_frames_equal_the_full_recompute_past_the_window(past_rows):
+@pytest.mark.parametrize(("past_rows", "band_own_frame"), [(None, False), (0, False), (1, False), (1, True)])
+def test_cached_frames_equal_the_full_recompute_past_the_window(past_rows, band_own_frame):
     # 6 frames with history 4: the ring cache overwrites its oldest slots twice; two layers carry evicted
     # frames' influence through the cached keys/values, so a wrong slot, position or band would show
-    model = tiny_model(past_rows=past_rows)
+    model = tiny_model(past_rows=past_rows, band_own_frame=band_own_frame)
     tokens, actions = episode(T=6)
     cache = FrameCache(model.cfg)
     with torch.no_grad():
@@ -47,9 +47,9 @@ def test_cached_frames_equal_the_full_recompute_past_the_window(past_rows):
         torch.testing.assert_close(cached[t], full[t], atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize("past_rows", [None, 1])
-def test_greedy_dream_equals_the_recompute_of_its_own_frames(past_rows):
-    model = tiny_model(past_rows=past_rows)
+@pytest.mark.parametrize(("past_rows", "band_own_frame"), [(None, False), (2, True)])
+def test_greedy_dream_equals_the_recompute_of_its_own_frames(past_rows, band_own_frame):
+    model = tiny_model(past_rows=past_rows, band_own_frame=band_own_frame)
     engine = DreamEngine(model, StandInDecoder(), DreamEngineConfig(quantize=False))
     tokens, actions = episode(T=3)
     engine.reset(tokens, actions)
@@ -129,7 +129,7 @@ def test_tiny_bench_prints_its_table(capsys):
     out = capsys.readouterr().out
     assert "aria bench dream --preset tiny" in out and "FPS end to end" in out
     names = [c.name for c in conditions]
-    assert names == ["engine int8", "engine int8 rows±1", "engine fp32", NAIVE]
+    assert names == ["engine int8", "engine int8 rows±1", "engine int8 rows±2 all", "engine fp32", NAIVE]
     assert "engine int8" in out and "engine fp32" in out and "naive" in out
     for c in conditions:
         assert len(c.ms["total"]) == 3 and c.median("total") >= c.median("world_model") > 0
