@@ -23,7 +23,7 @@ from models.base_models import BaseModel, load_base_model
 
 CLICK = 6  # ARC GameAction.ACTION6: a click at (x, y)
 # Token types (what a target token is), used for the loss weights and the metrics.
-CODE, ACTION, LEVEL, MARKER, DECISION = 0, 1, 2, 3, 4
+CODE, ACTION, LEVEL, MARKER, DECISION, IGNORED = 0, 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
@@ -230,14 +230,21 @@ class ArcGameTransformer(nn.Module):
 
 
 def weighted_loss(
-    logits: torch.Tensor, input_ids: torch.Tensor, vocab: GameVocab, weights: torch.Tensor
+    logits: torch.Tensor,
+    input_ids: torch.Tensor,
+    vocab: GameVocab,
+    weights: torch.Tensor,
+    valid: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """logits (B, T-1, V) predicting input_ids[:, 1:]; returns the weighted mean loss and per-type figures."""
+    """logits (B, T-1, V) predicting input_ids[:, 1:]; valid (B, T-1) masks padding out. Returns the weighted
+    mean loss and per-type counts, loss sums and correct predictions."""
     targets, inputs = input_ids[:, 1:], input_ids[:, :-1]
     ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none")
     ce = ce.view_as(targets)
     types = vocab.types(targets, inputs)
-    w = weights.to(ce.device)[types]
+    if valid is not None:
+        types = torch.where(valid, types, torch.full_like(types, IGNORED))
+    w = torch.cat((weights.to(ce.device), weights.new_zeros(1).to(ce.device)))[types]
     loss = (ce * w).sum() / w.sum().clamp_min(1e-8)
     correct = logits.argmax(-1) == targets
     parts: dict[str, torch.Tensor] = {}

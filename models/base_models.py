@@ -85,7 +85,15 @@ def smollm2_gguf_file() -> Path:
 
 
 def load_base_model(name: str, dtype: torch.dtype = torch.float32, seed: int = 0) -> BaseModel:
-    """`tiny`, `smollm2-135m`, a local folder or .gguf file, or a locally cached Hugging Face id."""
+    """`tiny`, `smollm2-135m`, a local folder or .gguf file, or a locally cached Hugging Face id. The reference
+    carries a checksum of the weights, so a checkpoint made on another base model is recognised."""
+    base = _load(name, dtype, seed)
+    with torch.no_grad():
+        base.reference["checksum"] = round(sum(float(p.double().abs().sum()) for p in base.model.parameters()), 3)
+    return base
+
+
+def _load(name: str, dtype: torch.dtype, seed: int) -> BaseModel:
     if name == "tiny":
         return _tiny(seed)
     if name == SMOLLM2_135M:
@@ -104,8 +112,27 @@ def load_base_model(name: str, dtype: torch.dtype = torch.float32, seed: int = 0
         return BaseModel(model, _tokenizer(str(path.resolve())), {"name": name, "path": str(path.resolve())})
     if name.startswith((".", "/", "~")) or os.sep in name.strip("/").replace("/", "", 1):
         raise BaseModelError(f"Base model folder {path} does not exist; check the path.")
+    if not _in_hub_cache(name):  # ask nothing of the network: transformers would retry for a minute
+        raise BaseModelError(_unknown(name))
     model = _from_pretrained(name, name, dtype, hub=True)
     return BaseModel(model, _tokenizer(name), {"name": name, "hub_id": name})
+
+
+def _unknown(name: str) -> str:
+    return (
+        f"Unknown base model '{name}': it is not tiny, {SMOLLM2_135M}, a local folder or .gguf file, nor a Hugging Face "
+        "id in the local cache (nothing is downloaded at run time); download it where the hub is reachable or pass a "
+        "local folder."
+    )
+
+
+def _in_hub_cache(repo_id: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+    except ValueError:  # not a valid repo id
+        return False
 
 
 def _tiny(seed: int) -> BaseModel:
@@ -120,11 +147,7 @@ def _from_pretrained(source: str, name: str, dtype: torch.dtype, hub: bool = Fal
         return AutoModelForCausalLM.from_pretrained(source, dtype=dtype, local_files_only=True, **kwargs)
     except OSError as e:
         if hub:
-            raise BaseModelError(
-                f"Unknown base model '{name}': it is not tiny, {SMOLLM2_135M}, a local folder, or a Hugging Face id "
-                "in the local cache (nothing is downloaded at run time); download it where the hub is reachable "
-                "or pass a local folder."
-            ) from e
+            raise BaseModelError(_unknown(name)) from e
         raise BaseModelError(f"Base model {name} could not be loaded ({e}); check the files or pick another.") from e
     except Exception as e:  # a corrupt GGUF or weights file fails deep in the readers, with many exception types
         raise BaseModelError(
