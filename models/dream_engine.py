@@ -27,6 +27,7 @@ class DreamError(Exception):
 
 class Decoder(Protocol):
     def decode(self, tokens: Tensor) -> Tensor: ...  # long (B, 21, 16) -> float (B, 3, 84, 64) in [-1, 1]
+    # and, for reset_frames, encode: float (B, 3, 84, 64) in [-1, 1] -> long (B, 21, 16)
 
 
 @dataclass
@@ -100,6 +101,12 @@ class DreamEngine:
         self.current = tokens[-1]
         self.image = self._decode(self.current)
         return self.image
+
+    @torch.no_grad()
+    def reset_frames(self, frames: Tensor, history_actions: Tensor | None = None) -> np.ndarray:
+        """`reset` from preprocessed frames, float (H, 3, 84, 64) in [-1, 1] (`atari_frames.to_model`), through the
+        VQ-VAE's encoder."""
+        return self.reset(self.vqvae.encode(frames), history_actions)
 
     @torch.no_grad()
     def step(self, action: int, temperature: float = 0.0) -> DreamFrame:

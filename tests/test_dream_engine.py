@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch_support import one_torch_thread  # noqa: F401 (autouse fixture)
 
 from models.atari_world_model import AtariWorldModel, AtariWorldModelConfig, FrameCache
 from models.dream_engine import DreamEngine, DreamEngineConfig, DreamError, sample
@@ -21,6 +22,11 @@ class StandInDecoder(nn.Module):
     def decode(self, tokens: torch.Tensor) -> torch.Tensor:
         x = self.colours(tokens).permute(0, 3, 1, 2)
         return torch.tanh(nn.functional.interpolate(x, scale_factor=4))
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The nearest colour of each 4×4 block's mean."""
+        mean = nn.functional.avg_pool2d(x, 4).permute(0, 2, 3, 1)  # (B, 21, 16, 3)
+        return torch.cdist(mean.reshape(-1, 3), torch.tanh(self.colours.weight)).argmin(-1).view(x.shape[0], 21, 16)
 
 
 def tiny_model(**overrides) -> AtariWorldModel:
@@ -70,6 +76,18 @@ def test_step_returns_tokens_image_and_stage_times():
     assert frame.image.shape == (84, 64, 3) and frame.image.dtype == np.uint8
     assert set(frame.ms) == {"world_model", "sampling", "decode", "total"}
     assert frame.ms["total"] >= frame.ms["world_model"] > 0
+
+
+def test_reset_from_frames_goes_through_the_encoder():
+    decoder = StandInDecoder()
+    engine = DreamEngine(tiny_model(), decoder, DreamEngineConfig(quantize=False))
+    tokens, actions = episode(T=3)
+    with torch.no_grad():
+        frames = decoder.decode(tokens.view(3, 21, 16))
+        image = engine.reset_frames(frames, actions)
+        expected = engine.reset(decoder.encode(frames), actions)
+    assert np.array_equal(image, expected)
+    assert torch.equal(engine.current, decoder.encode(frames)[-1].reshape(336))
 
 
 def test_greedy_is_deterministic_and_sampling_follows_the_seed():
@@ -125,7 +143,9 @@ def test_bad_use_is_one_clear_error():
 def test_tiny_bench_prints_its_table(capsys):
     from aria_desktop.bench.dream import NAIVE, bench_dream
 
-    conditions = bench_dream("tiny", frames=3, warmup=1)
+    threads = torch.get_num_threads()
+    conditions = bench_dream("tiny", frames=3, warmup=1, threads=1)
+    assert torch.get_num_threads() == threads  # the bench puts torch's thread count back
     out = capsys.readouterr().out
     assert "aria bench dream --preset tiny" in out and "FPS end to end" in out
     names = [c.name for c in conditions]

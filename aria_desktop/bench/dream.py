@@ -68,12 +68,20 @@ class NaiveRecompute:
 def bench_dream(preset: str = "seed", frames: int = 40, warmup: int = 3, threads: int | None = None) -> list[Condition]:
     """Print the per-stage medians and FPS of each condition and the engine's speed-up; returns the figures."""
     from rich.console import Console
+
+    previous_threads = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        return _bench(preset, frames, warmup, Console())
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _bench(preset: str, frames: int, warmup: int, console) -> list[Condition]:
     from rich.progress import track
     from rich.table import Table
 
-    if threads:
-        torch.set_num_threads(threads)
-    console = Console()
     torch.manual_seed(0)
     vq_cfg = getattr(AtariVQVAEConfig, preset)()
 
