@@ -173,3 +173,28 @@ def test_watch_mode_offers_the_explorer_and_its_panel_shows_the_graph(tmp_path):
     assert any(line.startswith("graph: ") for line in section.lines)
     app.quit()
     app.tick()
+
+
+def test_a_reset_is_a_shortcut_to_the_level_start_and_the_plan_is_then_walked():
+    game = open_game("gems")
+    agent = ExplorerAgent()
+    view = FramesOnly(game)
+    agent.reset(view)
+    level_start = {0: game.frame.copy()}
+    plan, walked = None, []
+    for _ in range(300):
+        choice = agent.act(view)
+        if plan is not None:
+            walked.append(choice)
+            if len(walked) == len(plan) - 1:
+                break
+        elif agent.decision.reason == "reset":
+            plan = agent.decision.path
+            assert choice.action == 0 and plan[0] == choice
+            levels = game.info["levels_completed"]
+        step = game.step(choice.action, choice.xy)
+        level_start.setdefault(step.info["levels_completed"], step.frame.copy())
+        if plan is not None and not walked:
+            np.testing.assert_array_equal(step.frame, level_start[levels])  # back at the level's start
+    assert plan is not None, "no reset was planned"
+    assert walked == plan[1:]  # the known moves from the start, then the untried branch
