@@ -30,7 +30,8 @@ def aria(*args: object) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory, one_thread: None) -> dict[str, Path]:
+def trained(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict[str, Path]:
+    request.getfixturevalue("one_thread")  # before training, not after (it is module-scoped too)
     root = tmp_path_factory.mktemp("atari")
     data = root / "data"
     record_breakout(data, episodes=3, steps=30)
@@ -45,7 +46,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory, one_thread: None) -> dict[
 
 def test_training_writes_checkpoints_events_and_token_cache(trained: dict[str, Path]) -> None:
     vq = load_checkpoint(trained["vq"], "atari-vqvae")
-    assert vq.step == 3 and vq.meta["preset"] == "tiny" and len(vq.meta["data"]["val_episodes"]) == 1
+    data = vq.meta["data"]
+    assert vq.step == 3 and vq.meta["preset"] == "tiny" and len(data["val_episodes"]) >= 1
+    assert sorted(data["val_episodes"] + data["train_episodes"]) == sorted(p.name for p in trained["data"].rglob("*.h5"))
     assert {"psnr", "codebook_usage"} <= set(vq.meta["metrics"])
     wm = load_checkpoint(trained["wm"], "atari-wm")
     assert wm.parent("vqvae")["id"] == vq.id and wm.config["n_vocab"] == 32 and wm.config["layout"] == "cached"
@@ -72,7 +75,8 @@ def test_eval_prints_the_metrics(trained: dict[str, Path]) -> None:
     code, out = aria("eval", "atari-vqvae", trained["vq"], "--data", trained["data"], "--json")
     assert code == 0, out
     m = json.loads(out)
-    assert m["episodes"] == 1 and 0 < m["psnr"] < 60 and 0 < m["codebook_usage"] <= 1
+    held_out = load_checkpoint(trained["vq"]).meta["data"]["val_episodes"]
+    assert m["episodes"] == len(held_out) and 0 < m["psnr"] < 60 and 0 < m["codebook_usage"] <= 1
     # the world model was trained against the first VQ-VAE checkpoint's id, and the run folder still holds it
     code, out = aria("eval", "atari-wm", trained["wm"], "--data", trained["data"], "--windows", 3, "--json")
     assert code == 0, out

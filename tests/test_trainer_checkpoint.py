@@ -120,3 +120,4 @@ def test_world_model_refuses_a_vqvae_from_another_run(tmp_path: Path) -> None:
     check_parent(wm, "vqvae", vq)
     with pytest.raises(CheckpointError, match="is not the vqvae that"):
         check_parent(wm, "vqvae", other)
+

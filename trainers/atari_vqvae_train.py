@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -14,7 +12,7 @@ from models.atari_vqvae import AtariVQVAE, AtariVQVAEConfig
 from trainers.atari_data import find_breakout, load_episodes
 from trainers.checkpoint import Checkpoint
 from trainers.data import describe_data, split_episodes
-from trainers.loop import RunSpec, Trainer
+from trainers.loop import RunOptions, Trainer
 
 KIND = "atari-vqvae"
 
@@ -35,17 +33,8 @@ class VQVAETrainConfig:
         return {"tiny": cls(batch_size=16), "seed": cls(steps=50_000, batch_size=64, lr=3e-4, checkpoint_every=2000, eval_every=2000)}[name]
 
 
-@dataclass
-class VQVAERun:
-    data: Sequence[Path]
-    out: Path
-    preset: str = "tiny"
-    device: str = "auto"
-    steps: int | None = None
-    resume: bool = False
-    batch_size: int | None = None
-    show_progress: bool = True
-    args: dict = field(default_factory=dict)
+class VQVAERun(RunOptions):
+    """`aria train atari-vqvae`'s options (all shared with the other trainers)."""
 
 
 def stack_frames(episodes: list) -> tuple[np.ndarray, np.ndarray]:
@@ -92,11 +81,8 @@ def train_atari_vqvae(run: VQVAERun) -> Checkpoint | None:
     train = load_episodes(train_refs)
     frames, weights = stack_frames(train)
     val_frames = eval_subset(stack_frames(load_episodes(val_refs))[0] if val_refs else frames, hp.eval_frames)
-    spec = RunSpec(
-        kind=KIND, preset=run.preset, out=run.out, total_steps=run.steps or hp.steps, lr=hp.lr, device=run.device,
-        resume=run.resume, checkpoint_every=hp.checkpoint_every, eval_every=hp.eval_every,
-        show_progress=run.show_progress, args=run.args,
-    )
+    spec = run.spec(KIND, hp.steps, hp.lr, hp.checkpoint_every, hp.eval_every)
+    torch.manual_seed(0)  # the same initial weights for the same preset
     trainer = Trainer(spec, AtariVQVAE(cfg), cfg.to_dict(), describe_data(run.data, train_refs, val_refs))
     batch_size = run.batch_size or hp.batch_size
 

@@ -10,7 +10,7 @@ capped so the 95th percentile is at most `max_ratio` times the median.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from trainers.atari_data import episode_actions, episode_tokens, find_breakout, 
 from trainers.atari_eval import TokenEpisode, evaluate_world_model, gold_windows
 from trainers.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from trainers.data import DataError, EpisodeRef, TokenCache, describe_data, split_episodes
-from trainers.loop import RunSpec, Trainer
+from trainers.loop import RunOptions, Trainer
 
 KIND = "atari-wm"
 ARCHS = ("cached", "seed")
@@ -53,19 +53,10 @@ class WMTrainConfig:
         return {"tiny": cls(), "seed": cls(batch_size=8, steps=100_000, checkpoint_every=2000, eval_every=2000, eval_windows=256)}[name]
 
 
-@dataclass
-class WMRun:
-    data: Sequence[Path]
-    out: Path
-    vqvae: Path
-    preset: str = "tiny"
-    arch: str = "cached"
-    device: str = "auto"
-    steps: int | None = None
-    resume: bool = False
-    batch_size: int | None = None
-    show_progress: bool = True
-    args: dict = field(default_factory=dict)
+@dataclass(kw_only=True)
+class WMRun(RunOptions):
+    vqvae: Path  # the VQ-VAE checkpoint (or run) whose tokens the model learns
+    arch: str = "cached"  # the world model's layout: cached (the dream engine's) or seed
 
 
 def load_vqvae(path: Path | str) -> tuple[AtariVQVAE, Checkpoint]:
@@ -164,12 +155,9 @@ def train_atari_wm(run: WMRun) -> Checkpoint | None:
     starts = np.array([(i, s) for i, e in enumerate(train) for s in range(len(e.tokens) - window + 1)])
     p = np.array([train[i].weights[s + H - 1] for i, s in starts], dtype=np.float64)
     p /= p.sum()
-    spec = RunSpec(
-        kind=KIND, preset=run.preset, out=run.out, total_steps=run.steps or hp.steps, lr=hp.lr, device=run.device,
-        resume=run.resume, checkpoint_every=hp.checkpoint_every, eval_every=hp.eval_every,
-        show_progress=run.show_progress, args=run.args,
-    )
+    spec = run.spec(KIND, hp.steps, hp.lr, hp.checkpoint_every, hp.eval_every)
     parents = {"vqvae": {"id": vq_ckpt.id, "path": str(vq_ckpt.path.resolve()), "kind": vq_ckpt.kind}}
+    torch.manual_seed(0)  # the same initial weights for the same preset
     trainer = Trainer(spec, AtariWorldModel(cfg), cfg.to_dict(), describe_data(run.data, train_refs, val_refs), parents)
     codebook = vqvae.quantizer.embed.to(trainer.device)
     gen = torch.Generator().manual_seed(int(trainer.rng.integers(1 << 31)))

@@ -3,7 +3,7 @@
 - `find_episodes`: the readable episodes of one kind under some folders (one sentence for empty folders,
   the wrong kind of recordings, missing folders).
 - `split_episodes`: a deterministic, episode-based train/validation split (no frame of a validation
-  episode is ever trained on); an episode's side depends only on its file name.
+  episode is ever trained on), by a hash of the file names.
 - `step_weights`: sampling weights per step, human steps (controllers == 0) weighted 5×.
 - `TokenCache`: token arrays of episodes saved once per tokenizer (keyed by its checkpoint id).
 """
@@ -78,18 +78,14 @@ def find_episodes(
 
 
 def split_episodes(episodes: Sequence[EpisodeRef], val_fraction: float = 0.1) -> tuple[list[EpisodeRef], list[EpisodeRef]]:
-    """Train and validation episodes. An episode's side is fixed by a hash of its file name, so adding
-    recordings never moves an old episode across; at least one episode goes to each side when there are two."""
+    """Train and validation episodes: the `val_fraction` of episodes (at least one, when there are two or more)
+    whose file names hash lowest. Deterministic for a given set of files, whatever order they come in."""
+    if len(episodes) < 2:
+        return list(episodes), []
+    n_val = min(len(episodes) - 1, max(1, round(len(episodes) * val_fraction)))
     ranked = sorted(episodes, key=lambda e: hashlib.sha1(e.path.name.encode()).hexdigest())
-    if len(ranked) < 2:
-        return list(ranked), []
-    score = [int(hashlib.sha1(e.path.name.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF for e in ranked]
-    val = [e for e, s in zip(ranked, score) if s < val_fraction] or [ranked[0]]
-    val_paths = {e.path for e in val}
-    if len(val_paths) == len(ranked):
-        val_paths = {ranked[0].path}
-    train = [e for e in episodes if e.path not in val_paths]
-    return train, [e for e in episodes if e.path in val_paths]
+    val_paths = {e.path for e in ranked[:n_val]}
+    return [e for e in episodes if e.path not in val_paths], [e for e in episodes if e.path in val_paths]
 
 
 def step_weights(controllers: np.ndarray, human_weight: float = HUMAN_WEIGHT) -> np.ndarray:

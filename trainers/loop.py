@@ -7,7 +7,7 @@ A trainer module builds its model and a `step_fn(model, step) -> (loss, logs)` t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,29 @@ class RunSpec:
     seed: int = 0
     show_progress: bool = True
     args: dict[str, Any] = field(default_factory=dict)  # the command's arguments, for run.json
+
+
+@dataclass
+class RunOptions:
+    """What the `aria train ...` commands share; a trainer subclasses it for its own options (kw_only)."""
+
+    data: Sequence[Path]
+    out: Path
+    preset: str = "tiny"
+    device: str = "auto"
+    steps: int | None = None  # None: the preset's
+    resume: bool = False
+    batch_size: int | None = None  # None: the preset's
+    show_progress: bool = True
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def spec(self, kind: str, steps: int, lr: float, checkpoint_every: int, eval_every: int) -> RunSpec:
+        """The RunSpec of these options, with the preset's defaults for what the command left out."""
+        return RunSpec(
+            kind=kind, preset=self.preset, out=self.out, total_steps=self.steps or steps, lr=lr, device=self.device,
+            resume=self.resume, checkpoint_every=checkpoint_every, eval_every=eval_every,
+            show_progress=self.show_progress, args=self.args,
+        )
 
 
 def check_device(name: str) -> None:
@@ -164,7 +187,9 @@ class Trainer:
             log.event("start", self.start_step, message="resumed" if self.resumed_from else "started",
                       device=str(self.device), processes=self.accelerator.num_processes)
         log.start_bar(self.start_step)
-        step, sums, count, last = self.start_step, {}, 0, None
+        step, last = self.start_step, None
+        sums: dict[str, float] = {}
+        counts: dict[str, int] = {}  # per key: a step_fn may log some losses only on some steps
         try:
             while step < spec.total_steps:
                 self.model.train()
@@ -177,11 +202,11 @@ class Trainer:
                 step += 1
                 for k, v in {"loss": float(loss.detach()), **logs}.items():
                     sums[k] = sums.get(k, 0.0) + float(v)
-                count += 1
+                    counts[k] = counts.get(k, 0) + 1
                 final = step == spec.total_steps
                 if step % spec.log_every == 0 or final:
-                    losses = {k: v / count for k, v in sums.items()}
-                    sums, count = {}, 0
+                    losses = {k: v / counts[k] for k, v in sums.items()}
+                    sums, counts = {}, {}
                     if self.main:
                         log.event("step", step, losses=losses)
                     log.advance(step, losses)

@@ -88,7 +88,7 @@ def train_atari_wm_command(
 
         args = {"data": [str(d) for d in data], "vqvae": str(vqvae), "preset": preset, "arch": arch, "device": device, "steps": steps,
                 "batch_size": batch_size}
-        ckpt = train_atari_wm(WMRun(data, out, vqvae, preset, arch, device, steps, resume, batch_size, args=args))
+        ckpt = train_atari_wm(WMRun(data, out, preset, device, steps, resume, batch_size, args=args, vqvae=vqvae, arch=arch))
     _finished(ckpt, out)
 
 
