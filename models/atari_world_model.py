@@ -11,6 +11,10 @@ Two layouts of the same weights-shape family, chosen by `AtariWorldModelConfig.l
   both go through `embed_frames`, the same blocks and `logits`, so they are the same function.
   As with any stacked sliding-window attention, frames older than the window still reach the output
   indirectly, through the cached representations of the frames inside it.
+  Optional locality (`past_rows`, `band_own_frame`): grid tokens see other frames' (and optionally their own
+  frame's) grid only in nearby rows. Training applies it as a mask; the cached pass skips the masked work
+  with fused attention over the own block, a strided band of the cache and the action tokens, merged by
+  log-sum-exp — the same function again (the tests compare them).
 - "seed": the seed's sequence, rebuilt for every predicted frame: 4 history frames × 336 tokens with
   learned temporal embeddings 0..3, the action token, and 336 query tokens (temporal embedding 4, action
   spatial bias, FiLM); full attention over the 1681 tokens; logits from the queries. Frames before the
@@ -48,8 +52,8 @@ class AtariWorldModelConfig:
     layout: Layout = "cached"
     rope_base: float = 100.0  # rotary frequencies over frame distances ("cached"); frames are few, so a small base
     # "cached" only: None = a frame's tokens attend to every token of the frames in the window; R = a grid token
-    # attends to the earlier frames' tokens only in grid rows within R of its own (plus their action tokens),
-    # which cuts the attention cost of a dream frame about 1348/(337 + 3*16*(2R+1)) times
+    # attends to the earlier frames' grid tokens only in rows within R of its own (and to all their action
+    # tokens): fewer keys per dream frame (337 + 3*(16*(2R+1)+1) instead of 1348)
     past_rows: int | None = None
     band_own_frame: bool = False  # with past_rows R: a grid token sees its own frame's grid only within R rows too
 
@@ -64,6 +68,8 @@ class AtariWorldModelConfig:
     def __post_init__(self) -> None:
         if self.layout not in ("cached", "seed"):
             raise ValueError(f"unknown world-model layout {self.layout!r}: use 'cached' or 'seed'")
+        if self.layout == "seed" and (self.past_rows is not None or self.band_own_frame):
+            raise ValueError("past_rows and band_own_frame belong to the 'cached' layout")
         if self.band_own_frame and self.past_rows is None:
             raise ValueError("band_own_frame needs past_rows (the band's half-height in rows)")
         if self.d_model % self.n_heads or (self.d_model // self.n_heads) % 2 or self.d_model % 2:

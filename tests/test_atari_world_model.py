@@ -116,6 +116,8 @@ def test_bad_layout_and_shapes_are_rejected():
         AtariWorldModelConfig.tiny(layout="diagonal")
     with pytest.raises(ValueError, match="past_rows"):
         AtariWorldModelConfig.tiny(band_own_frame=True)
+    with pytest.raises(ValueError, match="cached"):
+        AtariWorldModelConfig.tiny(layout="seed", past_rows=1)
     model = tiny_model("cached")
     with pytest.raises(ValueError, match="expected tokens"):
         model(torch.zeros(2, 3, 100, dtype=torch.long), torch.zeros(2, 3, dtype=torch.long))
