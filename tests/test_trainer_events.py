@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,8 @@ def _spec(out: Path, **kw) -> RunSpec:
     return RunSpec(**{**base, **kw})
 
 
-def _run(out: Path, kill_at: int | None = None, interrupt_at: int | None = None, **kw) -> list[int]:
+def _run(out: Path, kill_at: int | None = None, interrupt_at: int | None = None, term_at: int | None = None,
+         **kw) -> list[int]:
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 1)
     trainer = Trainer(_spec(out, **kw), model, {"in": 3}, {"fingerprint": "x"})
@@ -35,6 +38,8 @@ def _run(out: Path, kill_at: int | None = None, interrupt_at: int | None = None,
             raise Killed()
         if step == interrupt_at:
             raise KeyboardInterrupt
+        if step == term_at:
+            os.kill(os.getpid(), signal.SIGTERM)  # how the app cancels a run
         seen.append(step)
         x = torch.ones(4, 3)
         loss = (m(x) - 2.0).pow(2).mean()
@@ -86,6 +91,14 @@ def test_ctrl_c_saves_where_it_stopped(tmp_path: Path) -> None:
         _run(tmp_path, interrupt_at=5)
     assert load_checkpoint(tmp_path).step == 5
     assert _run(tmp_path, resume=True) == [5, 6, 7]
+
+
+def test_sigterm_saves_where_it_stopped(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path, term_at=4)
+    assert load_checkpoint(tmp_path).step == 4  # the signal stopped step 4 midway: 4 finished steps are saved
+    assert read_events(tmp_path)[-1]["message"].startswith("interrupted")
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
 
 
 def test_resume_refusals(tmp_path: Path) -> None:

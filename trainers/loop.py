@@ -7,6 +7,8 @@ A trainer module builds its model and a `step_fn(model, step) -> (loss, logs)` t
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,6 +189,7 @@ class Trainer:
             log.event("start", self.start_step, message="resumed" if self.resumed_from else "started",
                       device=str(self.device), processes=self.accelerator.num_processes)
         log.start_bar(self.start_step)
+        previous_handler = _stop_on_sigterm()
         step, last = self.start_step, None
         sums: dict[str, float] = {}
         counts: dict[str, int] = {}  # per key: a step_fn may log some losses only on some steps
@@ -237,6 +240,8 @@ class Trainer:
             raise
         finally:
             log.close()
+            if previous_handler is not None:
+                signal.signal(signal.SIGTERM, previous_handler)
 
     def _evaluate(self, evaluate: EvalFn) -> dict[str, float]:
         model = self.unwrapped()
@@ -245,3 +250,15 @@ class Trainer:
             metrics = evaluate(model)
         model.train()
         return {k: float(v) for k, v in metrics.items()}
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM (the app cancelling a run, `kill PID`) stops like Ctrl-C: a checkpoint at the current step, then
+    exit; `--resume` continues from it. Returns the previous handler (None off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
