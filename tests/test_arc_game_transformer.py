@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from atari_support import one_thread  # noqa: F401 - fixture
 from transformers import LlamaForCausalLM
 
 from models.arc_game_transformer import (
@@ -25,6 +26,8 @@ from models.base_models import (
     load_base_model,
     smollm2_360m_config,
 )
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

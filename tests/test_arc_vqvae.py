@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from atari_support import one_thread  # noqa: F401 - fixture
 
 from aria_desktop.games.catalog import open_game
 from models.arc_vqvae import ArcVQVAE, ArcVQVAEConfig, EMAQuantizer, pixel_accuracy
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_shapes_and_presets() -> None:

@@ -11,6 +11,7 @@ import torch
 
 from models.arc_vqvae import ArcVQVAE, ArcVQVAEConfig
 from recorder import open_episode
+from trainers.atari_wm_train import run_folder  # where a VQ-VAE run keeps its token cache: one rule for both
 from trainers.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from trainers.data import DataError, EpisodeRef, TokenCache, find_episodes, step_weights
 
@@ -81,11 +82,6 @@ def load_arc_vqvae(path: Path | str) -> tuple[ArcVQVAE, Checkpoint]:
             f"{ckpt.path} does not fit this ARIA's ARC VQ-VAE ({str(e).splitlines()[0][:100]}); retrain it."
         ) from None
     return model.eval(), ckpt
-
-
-def run_folder(ckpt: Checkpoint) -> Path:
-    """The run a checkpoint belongs to (<run>/checkpoints/step-N), or its own folder when it stands alone."""
-    return ckpt.path.parent.parent if ckpt.path.parent.name == "checkpoints" else ckpt.path
 
 
 @torch.no_grad()
