@@ -93,6 +93,9 @@ class DreamEngine:
         if H == 0 or actions.shape[0] < H - 1:
             raise DreamError(f"a dream starts from at least one frame and the action taken on each frame before the "
                              f"last; got {H} frames and {actions.shape[0]} actions")
+        if tokens.min() < 0 or tokens.max() >= self.wm_cfg.n_vocab:
+            raise DreamError(f"the frames' tokens must lie in 0..{self.wm_cfg.n_vocab - 1}, the world model's "
+                             "vocabulary; encode them with the VQ-VAE it was trained on")
         self.generator.manual_seed(self.cfg.seed)
         self.cache = FrameCache(self.wm_cfg)
         # every frame goes through the cache, so the dream continues exactly as the model's forward would

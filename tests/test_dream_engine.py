@@ -135,6 +135,8 @@ def test_bad_use_is_one_clear_error():
         engine.step(0)
     with pytest.raises(DreamError, match="at least one frame"):
         engine.reset(torch.zeros(3, 336, dtype=torch.long), torch.zeros(1, dtype=torch.long))
+    with pytest.raises(DreamError, match="vocabulary"):
+        engine.reset(torch.full((1, 336), 40))
     engine.reset(torch.zeros(1, 21, 16, dtype=torch.long))
     with pytest.raises(DreamError, match="action 7"):
         engine.step(7)
