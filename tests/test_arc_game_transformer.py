@@ -182,3 +182,9 @@ def test_packaged_smollm2_135m_is_real_and_takes_game_tokens() -> None:
     assert model.vocab.base_vocab == 49152 and model.vocab.total == 49152 + 652
     trainable = sum(p.numel() for p in model.trainable_parameters())
     assert trainable == 30 * 16 * (2 * (576 + 576) + 2 * (576 + 192)) + 652 * 576  # LoRA + the new rows only
+    v = model.vocab
+    ids = torch.tensor(v.episode(np.zeros((2, 8, 8), np.int64), np.array([6]), np.array([[3, 4]]), np.array([True])))
+    loss, parts = model.loss(ids[None])
+    loss.backward()
+    assert torch.isfinite(loss) and int(parts["level_n"]) == 1
+    assert all(p.grad is not None for p in model.trainable_parameters())
