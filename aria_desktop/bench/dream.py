@@ -2,8 +2,8 @@
 
 Random weights at the preset's sizes (trained weights do not change the speed). Conditions run frame by frame
 in turn, so machine noise hits them alike:
-- int8: the engine with the cached-layout world model (one 337-token pass per frame over a ring KV cache), Linear layers
-  int8, then sampling and the VQ-VAE decoder;
+- int8: the engine with the cached-layout world model (one 337-token pass per frame over a ring KV cache),
+  Linear layers int8, then sampling and the VQ-VAE decoder;
 - int8 rows±1: the same with `past_rows=1` (earlier frames attended only in nearby grid rows);
 - int8 rows±2 all: `past_rows=2, band_own_frame=True` (the frame's own grid, too, only in nearby rows);
 - fp32: the first without quantization;
@@ -59,7 +59,7 @@ class NaiveRecompute:
         t1 = perf_counter()
         tokens = sample(logits, 0.0)
         t2 = perf_counter()
-        to_image(self.vqvae.decode(tokens.view(1, 21, 16))[0])
+        to_image(self.vqvae.decode(tokens.view(1, self.model.cfg.token_h, self.model.cfg.token_w))[0])
         t3 = perf_counter()
         self.history = torch.cat((self.history[:, 1:], tokens[None, None]), dim=1)
         return {"world_model": (t1 - t0) * 1e3, "sampling": (t2 - t1) * 1e3, "decode": (t3 - t2) * 1e3,
