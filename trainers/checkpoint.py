@@ -12,7 +12,6 @@ run folder (its latest checkpoint), and answers every kind of bad input with a C
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from recorder.writer import fsync_path
 from trainers.errors import TrainerError
 
 FORMAT_NAME = "aria-checkpoint"
@@ -115,8 +115,8 @@ def save_checkpoint(
             save_file(state, str(tmp / f"{stem}.safetensors"))
         (tmp / META_FILE).write_text(json.dumps(meta, indent=1))
         for f in tmp.iterdir():
-            _fsync(f)
-        _fsync(tmp)
+            fsync_path(f)
+        fsync_path(tmp)
         if folder.exists():  # replacing a checkpoint: move the old one aside first, then drop it
             old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
             folder.rename(old)
@@ -124,7 +124,7 @@ def save_checkpoint(
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(folder)
-        _fsync(folder.parent)
+        fsync_path(folder.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -260,10 +260,3 @@ def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
 def _first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
 
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
