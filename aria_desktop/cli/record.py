@@ -95,10 +95,14 @@ def record_episodes(cfg: RecordConfig, progress: Progress | None = None) -> list
         saved: list[Path] = []
         # spawn, not fork: the parent runs rich's refresh thread, and forked threads are unsafe.
         with ProcessPoolExecutor(min(cfg.jobs, cfg.episodes), mp_context=get_context("spawn")) as pool:
-            for future in as_completed([pool.submit(_record_in_worker, cfg, k) for k in range(cfg.episodes)]):
-                saved += future.result()
-                if progress:
-                    progress.advance(episodes_task)
+            try:
+                for future in as_completed([pool.submit(_record_in_worker, cfg, k) for k in range(cfg.episodes)]):
+                    saved += future.result()
+                    if progress:
+                        progress.advance(episodes_task)
+            except BaseException:  # a full disk, Ctrl-C: no further play-through starts (and leaves no empty file)
+                pool.shutdown(cancel_futures=True)
+                raise
         return sorted(saved)
     game = open_game(cfg.game, cfg.env_dir, seed=cfg.seed)
     steps_task = progress.add_task("steps", total=cfg.max_steps) if progress else None
