@@ -73,6 +73,10 @@ def _minari_version() -> str:
         return LAYOUT_VERSION
 
 
+class _DamagedSource(Exception):
+    """An episode whose frames cannot be read: skipped, the export goes on."""
+
+
 def _write_episode(group: h5py.Group, path: Path, index: int, frame_kind: str) -> int:
     with open_episode(path) as ep:
         steps = ep.steps
@@ -83,7 +87,12 @@ def _write_episode(group: h5py.Group, path: Path, index: int, frame_kind: str) -
         obs = group.create_dataset("observations", ep.observations.shape, np.uint8,
                                    chunks=(1, *ep.observations.shape[1:]), compression="gzip", compression_opts=1)
         for start in range(0, ep.observations.shape[0], 256):
-            obs[start : start + 256] = ep.observations[start : start + 256]
+            try:
+                block = ep.observations[start : start + 256]
+            except (OSError, RuntimeError) as e:  # a damaged frame chunk: only a full read finds it
+                raise _DamagedSource(f"{path} has unreadable frames near row {start} ({str(e).splitlines()[0][:120]}); "
+                                     "it was left out.") from e
+            obs[start : start + 256] = block
         if frame_kind == "grid":
             actions = group.create_group("actions")
             actions.create_dataset("id", data=ep.actions.astype(np.int64))
@@ -163,9 +172,20 @@ def export_minari(
                              "choose a writable --datasets-path.") from e
     try:
         total_steps = 0
+        exported: list[EpisodeSummary] = []
         with h5py.File(staging / "main_data.hdf5", "w", track_order=True) as f:
-            for index, s in enumerate(summaries):
-                total_steps += _write_episode(f.create_group(f"episode_{index}"), s.path, index, frame_kind)
+            for s in summaries:
+                name = f"episode_{len(exported)}"
+                try:
+                    total_steps += _write_episode(f.create_group(name), s.path, len(exported), frame_kind)
+                except _DamagedSource as e:
+                    del f[name]
+                    skipped.append(str(e))
+                    continue
+                exported.append(s)
+        if not exported:
+            raise RecordingError(f"Nothing to export from {folder}: every episode was damaged.")
+        summaries = exported
     except Exception as e:  # a damaged chunk only the full read finds, a full disk: leave nothing half-written
         shutil.rmtree(staging, ignore_errors=True)
         reason = (str(e).strip() or type(e).__name__).splitlines()[0][:160]

@@ -134,3 +134,19 @@ def test_the_replay_view_lists_readable_episodes_and_marks_damaged_ones(damaged,
     assert any(p.name == "damaged-corrupt_chunk.h5" for p in mode.damaged)
     app.quit()
     app.tick()
+
+
+def test_a_damaged_rgb_frame_chunk_is_one_verdict_and_one_skipped_episode(cli, tmp_path) -> None:
+    from damaged_support import _corrupt_chunk
+
+    [valid] = record_episodes(RecordConfig("breakout", "scripted", 1, tmp_path / "rec", max_steps=6))
+    bad = valid.with_name("damaged-chunk.h5")
+    shutil.copy(valid, bad)
+    _corrupt_chunk(bad)  # Breakout frames are read only by a replay or an export
+    result = _run(cli, "verify", str(tmp_path / "rec"), "--replay")
+    assert f"OK   {valid}" in result.output and f"FAIL {bad} is damaged" in result.output
+    assert "2 episode file(s) checked, 1 with problems." in result.output
+    result = _run(cli, "export-minari", str(tmp_path / "rec"), "--dataset-id", "aria/bk-v0",
+                  "--datasets-path", str(tmp_path / "minari"))
+    assert result.exit_code == 0 and result.output.count("Skipped:") == 1 and "Exported 1 episode(s)" in result.output
+    assert sorted(p.name for p in (tmp_path / "minari" / "aria" / "bk-v0").iterdir()) == ["data"]

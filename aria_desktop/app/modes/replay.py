@@ -295,7 +295,8 @@ class ReplayMode(Mode):
         first = ((str(e).strip().splitlines() or [type(e).__name__])[0])[:160]
         sentence = f"Recording {path.name} is damaged ({first}); PageUp / PageDown for another episode."
         self.damaged.add(path)
-        self.problems.insert(0, sentence)
+        if sentence not in self.problems:  # paging back to it says it again, but lists it once
+            self.problems.insert(0, sentence)
         self.view.close()
         self.view = None
         self.between.clear()
