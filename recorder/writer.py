@@ -5,6 +5,10 @@ whose write ordering keeps the file readable at every instant. Steps wait in mem
 play loop) and a background thread appends them to the file and flushes it at least every second.
 `close()` stamps the outcome, fsyncs and atomically renames the file to `.h5`; `recover` turns a
 leftover `.h5.part` into a readable episode marked incomplete.
+
+How it survives a full disk: HDF5 does not survive a failed write (closing the file afterwards segfaults), so
+each flush first claims the space it will need (reserve_space); when that fails nothing more reaches the file
+(abandon_file), the steps already flushed stay in the `.h5.part` for `recover`, and the caller gets one sentence.
 """
 
 from __future__ import annotations
@@ -99,13 +103,17 @@ def fsync_path(path: Path) -> None:
 
 
 _METADATA_RESERVE = 128 * 1024  # room for HDF5's own bookkeeping on a flush or at close, beyond the rows' bytes
+_FLUSH_PIECE = 64  # observations written (and space claimed) at a time
 _KEEP_SIZE, _PUNCH_HOLE = 0x01, 0x02  # fallocate(2) modes
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def _fallocate(fd: int, mode: int, offset: int, length: int) -> int:
-    """fallocate(2); returns 0 or the errno."""
-    if _libc.fallocate(fd, mode, ctypes.c_int64(offset), ctypes.c_int64(length)) == 0:
+    """fallocate(2); returns 0 or the errno (ENOSYS where the C library has none, e.g. macOS)."""
+    fallocate = getattr(_libc, "fallocate", None)
+    if fallocate is None:
+        return errno.ENOSYS
+    if fallocate(fd, mode, ctypes.c_int64(offset), ctypes.c_int64(length)) == 0:
         return 0
     return ctypes.get_errno()
 
@@ -206,6 +214,25 @@ class _Buffer:
 
     def __len__(self) -> int:
         return len(self.observations)
+
+    def pieces(self, n: int) -> list[_Buffer]:
+        """These rows in pieces of at most n observations (each with its steps and their animation frames), so a
+        nearly full disk takes what fits, piece by piece."""
+        if len(self) <= n:
+            return [self]
+        base = self.offsets[-1] - len(self.extra_frames)  # offsets count animation frames over the whole episode
+        k = len(self.observations) - len(self.scalars["actions"])  # 1 when the reset frame (no step) is here
+        out = []
+        for a in range(0, len(self), n):
+            b = min(a + n, len(self))
+            piece = _Buffer()
+            piece.observations, piece.timestamps = self.observations[a:b], self.timestamps[a:b]
+            piece.offsets, piece.infos = self.offsets[a:b], self.infos[a:b]
+            piece.extra_frames = self.extra_frames[(self.offsets[a - 1] if a else base) - base : self.offsets[b - 1] - base]
+            piece.scalars = {name: column[max(0, a - k) : b - k] for name, column in self.scalars.items()}
+            piece.xy = self.xy[max(0, a - k) : b - k]
+            out.append(piece)
+        return out
 
     def disk_bytes(self) -> int:
         """A generous guess of what these rows take on disk: frames are stored gzip-compressed and alike, so
@@ -465,15 +492,16 @@ class EpisodeWriter:
                 rows, self._buffer = self._buffer, _Buffer()
             if self._file is None:
                 return
-            try:
-                reserve_space(self._file, _METADATA_RESERVE + rows.disk_bytes())
-                self._write_rows(rows)
-                self._file.flush()
-            except Exception as e:  # noqa: BLE001 - a full disk, an I/O error: stop writing this file at once
-                self._flush_error = e
-                abandon_file(self._file)
-                raise self._write_failed() from e
-            self._flushed_observations += len(rows)
+            for piece in rows.pieces(_FLUSH_PIECE):
+                try:
+                    reserve_space(self._file, _METADATA_RESERVE + piece.disk_bytes())
+                    self._write_rows(piece)
+                    self._file.flush()
+                except Exception as e:  # noqa: BLE001 - a full disk, an I/O error: stop writing this file at once
+                    self._flush_error = e
+                    abandon_file(self._file)
+                    raise self._write_failed() from e
+                self._flushed_observations += len(piece)
 
     def _write_failed(self) -> RecordingError:
         return RecordingError(

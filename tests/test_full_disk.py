@@ -117,3 +117,24 @@ def test_a_session_switches_recording_off_with_a_sentence_and_play_goes_on(tmp_p
         session.add(1, None, Step([frame], 0.0, False, False), 0)  # recording is off: nothing happens
         session.wait()
     game.close()
+
+
+def test_a_large_flush_written_in_pieces_keeps_every_step_and_animation_frame(tmp_path: Path) -> None:
+    from recorder import open_episode
+    from recorder.format import WriterConfig
+
+    rng = np.random.default_rng(3)
+    writer = EpisodeWriter.create(tmp_path, game="anim", frame_kind="grid", game_version="1", env_config={}, seed=1,
+                                  app_version="test", config=WriterConfig(flush_after_s=60, max_buffered=10_000))
+    writer.reset_frame(rng.integers(0, 16, (64, 64), dtype=np.uint8), {"n": 0})
+    steps = []
+    for t in range(150):  # one flush at close: 151 observations, written 64 at a time
+        frames = [rng.integers(0, 16, (64, 64), dtype=np.uint8) for _ in range(1 + t % 3)]
+        writer.add_step(t % 8, (t % 64, 3) if t % 8 == 6 else None, frames, float(t), False, t == 149, {"n": t + 1})
+        steps.append(frames)
+    path = writer.close()
+    with open_episode(path) as ep:
+        assert ep.steps == 150 and list(ep.actions) == [t % 8 for t in range(150)]
+        assert list(ep.infos["n"]) == list(range(151)) and ep.rewards[149] == 149.0
+        for t in (0, 1, 63, 64, 65, 127, 128, 149):
+            assert all(np.array_equal(a, b) for a, b in zip(ep.step_frames(t), steps[t], strict=True)), t
