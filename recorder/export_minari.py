@@ -23,6 +23,7 @@ import numpy as np
 
 from recorder.errors import RecordingError
 from recorder.reader import EpisodeSummary, RecordingProblem, iter_episodes, open_episode
+from recorder.verify import verify_structure
 
 MINARI_ENV_VAR = "MINARI_DATASETS_PATH"
 DEFAULT_ROOT = Path("~/.minari/datasets")
@@ -72,6 +73,10 @@ def _minari_version() -> str:
         return LAYOUT_VERSION
 
 
+class _DamagedSource(Exception):
+    """An episode whose frames cannot be read: skipped, the export goes on."""
+
+
 def _write_episode(group: h5py.Group, path: Path, index: int, frame_kind: str) -> int:
     with open_episode(path) as ep:
         steps = ep.steps
@@ -82,7 +87,12 @@ def _write_episode(group: h5py.Group, path: Path, index: int, frame_kind: str) -
         obs = group.create_dataset("observations", ep.observations.shape, np.uint8,
                                    chunks=(1, *ep.observations.shape[1:]), compression="gzip", compression_opts=1)
         for start in range(0, ep.observations.shape[0], 256):
-            obs[start : start + 256] = ep.observations[start : start + 256]
+            try:
+                block = ep.observations[start : start + 256]
+            except (OSError, RuntimeError) as e:  # a damaged frame chunk: only a full read finds it
+                raise _DamagedSource(f"{path} has unreadable frames near row {start} ({str(e).splitlines()[0][:120]}); "
+                                     "it was left out.") from e
+            obs[start : start + 256] = block
         if frame_kind == "grid":
             actions = group.create_group("actions")
             actions.create_dataset("id", data=ep.actions.astype(np.int64))
@@ -122,7 +132,11 @@ def export_minari(
         if isinstance(item, RecordingProblem):
             skipped.append(str(item))
         elif game is None or item.game == game:
-            summaries.append(item)
+            problems = verify_structure(item.path).problems  # values too: damaged episodes stay out of a dataset
+            if problems:
+                skipped.append(problems[0])
+            else:
+                summaries.append(item)
     if not summaries:
         reason = skipped[0] if skipped else f"no episodes of game '{game}' in {folder}"
         raise RecordingError(f"Nothing to export: {reason}")
@@ -150,13 +164,33 @@ def export_minari(
     if data_path.exists():
         raise RecordingError(f"Minari dataset {data_path} already exists; choose another --dataset-id or delete it.")
     staging = dataset_dir / "data.partial"  # renamed to data/ only once complete, so Minari never sees half a dataset
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-
-    total_steps = 0
-    with h5py.File(staging / "main_data.hdf5", "w", track_order=True) as f:
-        for index, s in enumerate(summaries):
-            total_steps += _write_episode(f.create_group(f"episode_{index}"), s.path, index, frame_kind)
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+    except OSError as e:
+        raise RecordingError(f"Cannot write the Minari dataset into {dataset_dir} ({e.strerror}); "
+                             "choose a writable --datasets-path.") from e
+    try:
+        total_steps = 0
+        exported: list[EpisodeSummary] = []
+        with h5py.File(staging / "main_data.hdf5", "w", track_order=True) as f:
+            for s in summaries:
+                name = f"episode_{len(exported)}"
+                try:
+                    total_steps += _write_episode(f.create_group(name), s.path, len(exported), frame_kind)
+                except _DamagedSource as e:
+                    del f[name]
+                    skipped.append(str(e))
+                    continue
+                exported.append(s)
+        if not exported:
+            raise RecordingError(f"Nothing to export from {folder}: every episode was damaged.")
+        summaries = exported
+    except Exception as e:  # a damaged chunk only the full read finds, a full disk: leave nothing half-written
+        shutil.rmtree(staging, ignore_errors=True)
+        reason = (str(e).strip() or type(e).__name__).splitlines()[0][:160]
+        raise RecordingError(f"Export to {dataset_dir} stopped and was removed ({type(e).__name__}: {reason}); "
+                             "check the episodes with `aria recordings verify` and free disk space.") from e
     observation_space, action_space = _spaces(frame_kind, frame_shape, max(n_actions, max_action + 1))
     size_mb = round(sum(p.stat().st_size for p in staging.iterdir()) / 1e6, 1)
     metadata = {
@@ -173,6 +207,10 @@ def export_minari(
         "algorithm_name": "ARIA Desktop recordings",
         "description": f"{len(summaries)} episodes of {games[0]} recorded with ARIA Desktop (raw frames).",
     }
-    (staging / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
-    staging.rename(data_path)
+    try:
+        (staging / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+        staging.rename(data_path)
+    except OSError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RecordingError(f"Cannot finish the Minari dataset in {dataset_dir} ({e.strerror}); free disk space.") from e
     return ExportResult(data_path, len(summaries), total_steps, skipped)

@@ -133,6 +133,8 @@ def _parse(line: str, number: int) -> _Record:
         if not isinstance(payload, dict) or "x" not in payload or "y" not in payload:
             raise ValueError("ACTION6 (click) has no x and y")
         xy = (int(payload["x"]), int(payload["y"]))
+        if not all(0 <= v < GRID[0] for v in xy):
+            raise ValueError(f"ACTION6 (click) at {xy} is outside the 64x64 grid (0..63)")
     full_reset = data.get("full_reset")
     return _Record(
         line=number,

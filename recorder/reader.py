@@ -13,7 +13,57 @@ import h5py
 import numpy as np
 
 from recorder.errors import RecordingError
-from recorder.format import EPISODE_SUFFIX, NO_SEED, PART_SUFFIX, REQUIRED_DATASETS, PlayThrough, check_format
+from recorder.format import (
+    EPISODE_SUFFIX,
+    FRAME_KINDS,
+    NO_SEED,
+    PART_SUFFIX,
+    REQUIRED_DATASETS,
+    PlayThrough,
+    check_format,
+)
+
+# FORMAT.md's dataset table: the numpy kinds each dataset may have ("iu" = any integer) and its number of
+# dimensions (frames: 3 for grid, 4 for rgb, checked with frame_kind).
+_DATASET_KINDS = {
+    "actions": ("iu", 1), "action_xy": ("iu", 2), "rewards": ("f", 1), "terminations": ("b", 1),
+    "truncations": ("b", 1), "controllers": ("iu", 1), "timestamps": ("f", 1), "step_frame_offsets": ("iu", 1),
+}
+_MAX_TEXT = 200  # longer `game` / `frame_kind` attributes are damage (and would flood every message)
+
+
+def short(value: Any, limit: int = 60) -> str:
+    """A value for a message, cut to `limit` characters (a damaged attribute can be megabytes long)."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def check_contract(f: h5py.File, path: Path) -> None:
+    """FORMAT.md's contract for the datasets and attributes every reader relies on, or one sentence naming
+    what breaks it (kinds and shapes here; values are verify's job)."""
+    def bad(what: str) -> RecordingError:
+        return RecordingError(f"Recording {path} is damaged: {what}; delete it or restore it from a backup.")
+
+    for attr in ("game", "frame_kind"):
+        value = _text(f.attrs.get(attr))
+        if not isinstance(value, str) or not value or len(value) > _MAX_TEXT:
+            raise bad(f"its '{attr}' attribute is {'missing' if value is None else repr(short(value))}")
+    if _text(f.attrs["frame_kind"]) not in FRAME_KINDS:
+        raise bad(f"its frame_kind {short(_text(f.attrs['frame_kind']))!r} is not one of {', '.join(FRAME_KINDS)}")
+    seed = _text(f.attrs.get("seed", NO_SEED))
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise bad(f"its 'seed' attribute is {short(seed)!r}, not an integer")
+    frame_dims = 3 if _text(f.attrs["frame_kind"]) == "grid" else 4
+    for name in REQUIRED_DATASETS:
+        node = f.get(name)
+        if not isinstance(node, h5py.Dataset):
+            raise bad(f"'{name}' is {'missing or a broken link' if node is None else 'not a dataset'}")
+        kinds, ndim = _DATASET_KINDS.get(name, ("u", frame_dims))
+        if node.dtype.kind not in kinds or node.ndim != ndim or (kinds == "u" and node.dtype != np.uint8):
+            raise bad(f"'{name}' is {node.dtype} of shape {node.shape}, FORMAT.md says "
+                      f"{'uint8' if kinds == 'u' else {'iu': 'integer', 'f': 'float', 'b': 'bool'}[kinds]} with {ndim} dimension(s)")
+    if f["action_xy"].shape[1:] != (2,):
+        raise bad(f"'action_xy' has shape {f['action_xy'].shape}, FORMAT.md says (T, 2)")
 
 
 def _text(value: Any) -> Any:
@@ -56,6 +106,7 @@ class Episode:
                 raise RecordingError(
                     f"Recording {self.path} lacks the datasets {', '.join(missing)}; it is damaged, re-record it."
                 )
+            check_contract(self._file, self.path)
             self.attrs: dict[str, Any] = {k: _text(v) for k, v in self._file.attrs.items()}
         except BaseException:
             self._file.close()

@@ -83,6 +83,14 @@ def _check_values(ep: Episode, report: VerifyReport) -> None:
     bad_xy = ~(np.all(xy == -1, axis=1) | np.all(xy >= 0, axis=1)) if xy.size else np.zeros(0, bool)
     if bad_xy.any():
         report.problems.append(f"{ep.path}: step {int(np.argmax(bad_xy))} has click coordinates {xy[bad_xy][0].tolist()}; expected (-1, -1) or a position.")
+    actions, names = ep.actions, ep.action_names
+    limit = len(names) if names else 256
+    if actions.size and (actions.min() < 0 or actions.max() >= limit):
+        wrong = int(actions[(actions < 0) | (actions >= limit)][0])
+        report.problems.append(f"{ep.path}: 'actions' holds {wrong}; this game's actions are 0..{limit - 1}.")
+    rewards = ep.rewards
+    if rewards.size and not np.isfinite(rewards).all():
+        report.problems.append(f"{ep.path}: 'rewards' holds NaN or infinite values at {int((~np.isfinite(rewards)).sum())} step(s).")
     controllers = ep.controllers
     if controllers.size and not np.isin(controllers, (HUMAN, AGENT)).all():
         report.problems.append(f"{ep.path}: 'controllers' holds values other than 0 (human) and 1 (agent).")
@@ -107,7 +115,8 @@ def verify_structure(path: Path | str) -> VerifyReport:
     except RecordingError as e:
         report.problems.append(str(e))
     except Exception as e:  # damage deep inside HDF5 shows up only when data is read
-        report.problems.append(f"{path} is damaged ({type(e).__name__}: {e}); delete it or restore it from a backup.")
+        reason = (str(e).strip() or type(e).__name__).splitlines()[0][:160]
+        report.problems.append(f"{path} is damaged ({type(e).__name__}: {reason}); delete it or restore it from a backup.")
     return report
 
 

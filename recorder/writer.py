@@ -5,10 +5,16 @@ whose write ordering keeps the file readable at every instant. Steps wait in mem
 play loop) and a background thread appends them to the file and flushes it at least every second.
 `close()` stamps the outcome, fsyncs and atomically renames the file to `.h5`; `recover` turns a
 leftover `.h5.part` into a readable episode marked incomplete.
+
+How it survives a full disk: HDF5 does not survive a failed write (closing the file afterwards segfaults), so
+each flush first claims the space it will need (reserve_space); when that fails nothing more reaches the file
+(abandon_file), the steps already flushed stay in the `.h5.part` for `recover`, and the caller gets one sentence.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
 import json
 import os
@@ -16,6 +22,7 @@ import re
 import secrets
 import threading
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -95,6 +102,72 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+_METADATA_RESERVE = 128 * 1024  # room for HDF5's own bookkeeping on a flush or at close, beyond the rows' bytes
+_FLUSH_PIECE = 64  # observations written (and space claimed) at a time
+_KEEP_SIZE, _PUNCH_HOLE = 0x01, 0x02  # fallocate(2) modes
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _fallocate(fd: int, mode: int, offset: int, length: int) -> int:
+    """fallocate(2); returns 0 or the errno (ENOSYS where the C library has none, e.g. macOS)."""
+    fallocate = getattr(_libc, "fallocate", None)
+    if fallocate is None:
+        return errno.ENOSYS
+    if fallocate(fd, mode, ctypes.c_int64(offset), ctypes.c_int64(length)) == 0:
+        return 0
+    return ctypes.get_errno()
+
+
+def reserve_space(f: h5py.File, nbytes: int) -> None:
+    """Make sure the next `nbytes` HDF5 writes past the end of the file cannot fail for lack of space, or raise
+    OSError(ENOSPC) before HDF5 writes anything. HDF5 does not survive a failed write: its state is corrupt after
+    it and closing the file segfaults. So space is claimed first, beyond the end of the file without growing it
+    (fallocate KEEP_SIZE), and where the filesystem cannot do that, free space is checked instead."""
+    fd = f.id.get_vfd_handle()
+    err = _fallocate(fd, _KEEP_SIZE, os.fstat(fd).st_size, nbytes)
+    if err in (errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+        stats = os.fstatvfs(fd)
+        err = errno.ENOSPC if stats.f_bavail * stats.f_frsize < nbytes else 0
+    if err:
+        raise OSError(err, os.strerror(err))
+
+
+def release_space(path: Path) -> None:
+    """Give back the space reserve_space claimed past the end of a finished file."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        _fallocate(fd, _KEEP_SIZE | _PUNCH_HOLE, os.fstat(fd).st_size, 1 << 40)
+    finally:
+        os.close(fd)
+
+
+def abandon_file(f: h5py.File) -> None:
+    """Point HDF5's file descriptor at /dev/null so that nothing more reaches the disk. After a failed write (a full
+    disk) HDF5 would retry its metadata on every later call and at close, and closing such a file segfaults; the
+    bytes already on disk stay as the last successful flush left them, which `recover` reads."""
+    try:
+        fd = f.id.get_vfd_handle()
+    except Exception:  # noqa: BLE001 - a closed or odd file: nothing to redirect
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
+def close_quietly(f: h5py.File) -> None:
+    """Close a file HDF5 may have failed to write, without letting it touch the disk again."""
+    abandon_file(f)
+    try:
+        f.close()
+    except Exception:  # noqa: BLE001 - writes go to /dev/null now; closing cannot lose anything more
+        pass
+
+
 def write_root_attrs(
     f: h5py.File,
     *,
@@ -142,6 +215,32 @@ class _Buffer:
     def __len__(self) -> int:
         return len(self.observations)
 
+    def pieces(self, n: int) -> list[_Buffer]:
+        """These rows in pieces of at most n observations (each with its steps and their animation frames), so a
+        nearly full disk takes what fits, piece by piece."""
+        if len(self) <= n:
+            return [self]
+        base = self.offsets[-1] - len(self.extra_frames)  # offsets count animation frames over the whole episode
+        k = len(self.observations) - len(self.scalars["actions"])  # 1 when the reset frame (no step) is here
+        out = []
+        for a in range(0, len(self), n):
+            b = min(a + n, len(self))
+            piece = _Buffer()
+            piece.observations, piece.timestamps = self.observations[a:b], self.timestamps[a:b]
+            piece.offsets, piece.infos = self.offsets[a:b], self.infos[a:b]
+            piece.extra_frames = self.extra_frames[(self.offsets[a - 1] if a else base) - base : self.offsets[b - 1] - base]
+            piece.scalars = {name: column[max(0, a - k) : b - k] for name, column in self.scalars.items()}
+            piece.xy = self.xy[max(0, a - k) : b - k]
+            out.append(piece)
+        return out
+
+    def disk_bytes(self) -> int:
+        """A generous guess of what these rows take on disk: frames are stored gzip-compressed and alike, so
+        twice the compressed size of one frame each (one zlib call per flush), plus the scalar columns."""
+        frames = self.observations + self.extra_frames
+        one = len(zlib.compress(frames[-1].tobytes(), 1))
+        return 2 * one * len(frames) + 256 * len(self.observations)
+
 
 class EpisodeWriter:
     """Writes one episode; see recorder_api.md for the contract and FORMAT.md for the file layout."""
@@ -152,6 +251,9 @@ class EpisodeWriter:
         self.config = config
         self._attrs = attrs
         self._file: h5py.File | None = None
+        # Datasets stay open while writing: a dataset object freed mid-write would report HDF5's failure only
+        # as an ignored error in its destructor and leave the library in a state that segfaults later.
+        self._datasets: dict[str, h5py.Dataset] = {}
         self._frame_shape: tuple[int, ...] | None = None
         self._info_columns: dict[str, np.dtype] = {}  # columns created with the file (appended while writing)
         self._late_columns: dict[str, tuple[np.dtype, list[Any]]] = {}  # keys first seen after reset: kept in memory
@@ -166,7 +268,7 @@ class EpisodeWriter:
         self._final: Path | None = None
         self._closed = False
         self._stop = threading.Event()
-        self._flush_error: BaseException | None = None
+        self._flush_error: BaseException | None = None  # the first failed write: the file is abandoned after it
         self._thread: threading.Thread | None = None
         self._lock_fd: int | None = None
 
@@ -256,7 +358,12 @@ class EpisodeWriter:
         self._t0 = time.monotonic()
         with self._buffer_lock:
             self._append_observation(array, 0.0, info)
-        self.flush()  # the reset frame is on disk before play starts
+        try:
+            self.flush()  # the reset frame is on disk before play starts
+        except RecordingError:
+            self._closed = True
+            self._give_up()
+            raise
         self._thread = threading.Thread(target=self._flusher, name=f"recorder-flush-{self.path.stem}", daemon=True)
         self._thread.start()
 
@@ -264,7 +371,25 @@ class EpisodeWriter:
         try:
             f = h5py.File(self.path, "w", libver="latest")
         except OSError as e:
-            raise RecordingError(f"Cannot create {self.path} ({e}); check the folder is writable.") from e
+            self.path.unlink(missing_ok=True)
+            raise RecordingError(f"Cannot create {self.path} ({_first_line(e)}); check the folder is writable.") from e
+        try:
+            reserve_space(f, _METADATA_RESERVE)
+            self._create_datasets(f, frame_shape)
+        except Exception as e:  # a full disk while laying out the file: leave no empty .part behind
+            close_quietly(f)
+            self.path.unlink(missing_ok=True)
+            raise RecordingError(f"Cannot create {self.path} ({_first_line(e)}); free disk space or choose another --out.") from e
+        self._file = f
+        # A POSIX lock says "a live process writes this file": recover refuses to touch it while held.
+        # The kernel drops it when the process dies, kill -9 included.
+        self._lock_fd = os.open(self.path, os.O_RDWR)
+        try:
+            fcntl.lockf(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a filesystem without locks: record anyway, recover just cannot tell live files apart
+            self._release_lock()
+
+    def _create_datasets(self, f: h5py.File, frame_shape: tuple[int, ...]) -> None:
         write_root_attrs(f, **self._attrs)
         storage = STORAGE[self.frame_kind]
         for name in ("observations", "step_frames"):
@@ -280,14 +405,9 @@ class EpisodeWriter:
         for key, dtype in self._info_columns.items():
             infos.create_dataset(key, (0,), dtype, **scalar)
         f.swmr_mode = True  # from here on the file stays readable whatever happens to this process
-        self._file = f
-        # A POSIX lock says "a live process writes this file": recover refuses to touch it while held.
-        # The kernel drops it when the process dies, kill -9 included.
-        self._lock_fd = os.open(self.path, os.O_RDWR)
-        try:
-            fcntl.lockf(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # a filesystem without locks: record anyway, recover just cannot tell live files apart
-            self._release_lock()
+        self._datasets = {name: f[name] for name in ("step_frames", "observations", "step_frame_offsets",
+                                                     "timestamps", "action_xy", *_SCALAR_DTYPES)}
+        self._datasets.update({f"infos/{key}": infos[key] for key in self._info_columns})
 
     # -- the play loop ---------------------------------------------------------------------------
     def _append_observation(self, frame: np.ndarray, t: float, info: dict[str, Any]) -> None:
@@ -328,7 +448,7 @@ class EpisodeWriter:
         if self._file is None or self._t0 is None:
             raise RecordingError(f"add_step before reset_frame in {self.path}; record the reset frame first.")
         if self._flush_error is not None:
-            raise RecordingError(f"Writing {self.path} failed ({self._flush_error}); check free disk space.")
+            raise self._write_failed()
         if not frames:
             raise RecordingError(f"A step must produce at least one frame (action {action} in {self.path}).")
         arrays = [self._check_frame(f) for f in frames]
@@ -356,37 +476,54 @@ class EpisodeWriter:
             if since is not None and time.monotonic() - since >= self.config.flush_after_s:
                 try:
                     self.flush()
-                except Exception as e:  # reported to the play loop at its next add_step / close
-                    self._flush_error = e
+                except RecordingError:  # kept in _flush_error: the play loop hears of it at its next add_step / close
                     return
 
     def flush(self) -> None:
-        """Append every waiting row to the file and flush it (the flusher thread calls this on its own)."""
+        """Append every waiting row to the file and flush it (the flusher thread calls this on its own).
+        Every HDF5 call on the file goes through _file_lock; after the first failed write the file is abandoned
+        (see abandon_file) and every later flush raises the same RecordingError without touching it."""
         with self._file_lock:
+            if self._flush_error is not None:
+                raise self._write_failed()
             with self._buffer_lock:
                 if not len(self._buffer):
                     return
                 rows, self._buffer = self._buffer, _Buffer()
             if self._file is None:
                 return
-            self._write_rows(self._file, rows)
-            self._file.flush()
-            self._flushed_observations += len(rows)
+            for piece in rows.pieces(_FLUSH_PIECE):
+                try:
+                    reserve_space(self._file, _METADATA_RESERVE + piece.disk_bytes())
+                    self._write_rows(piece)
+                    self._file.flush()
+                except Exception as e:  # noqa: BLE001 - a full disk, an I/O error: stop writing this file at once
+                    self._flush_error = e
+                    abandon_file(self._file)
+                    raise self._write_failed() from e
+                self._flushed_observations += len(piece)
 
-    def _write_rows(self, f: h5py.File, rows: _Buffer) -> None:
+    def _write_failed(self) -> RecordingError:
+        return RecordingError(
+            f"Writing {self.path} failed ({_first_line(self._flush_error)}); free disk space, then run "
+            f"`aria recordings recover {self.path.parent}` to keep the {self.flushed_steps} step(s) saved."
+        )
+
+    def _write_rows(self, rows: _Buffer) -> None:
         # Frames first, bookkeeping last: a reader after a crash trusts the shortest dataset.
+        d = self._datasets
         if rows.extra_frames:
-            _append(f["step_frames"], np.stack(rows.extra_frames))
-        _append(f["observations"], np.stack(rows.observations))
+            _append(d["step_frames"], np.stack(rows.extra_frames))
+        _append(d["observations"], np.stack(rows.observations))
         for name, dtype in _SCALAR_DTYPES.items():
             if rows.scalars[name]:
-                _append(f[name], np.asarray(rows.scalars[name], dtype=dtype))
+                _append(d[name], np.asarray(rows.scalars[name], dtype=dtype))
         if rows.xy:
-            _append(f["action_xy"], np.asarray(rows.xy, dtype=np.int16))
+            _append(d["action_xy"], np.asarray(rows.xy, dtype=np.int16))
         for key, dtype in self._info_columns.items():
-            _append(f["infos"][key], np.asarray([info_cell(i.get(key), dtype) for i in rows.infos], dtype=dtype))
-        _append(f["step_frame_offsets"], np.asarray(rows.offsets, dtype=np.int64))
-        _append(f["timestamps"], np.asarray(rows.timestamps, dtype=np.float64))
+            _append(d[f"infos/{key}"], np.asarray([info_cell(i.get(key), dtype) for i in rows.infos], dtype=dtype))
+        _append(d["step_frame_offsets"], np.asarray(rows.offsets, dtype=np.int64))
+        _append(d["timestamps"], np.asarray(rows.timestamps, dtype=np.float64))
 
     # -- ending ----------------------------------------------------------------------------------
     def _release_lock(self) -> None:
@@ -409,6 +546,9 @@ class EpisodeWriter:
             raise RecordingError(f"Episode {self.path} has no reset frame; call reset_frame before close, or discard().")
         self._stop_flusher()
         self._closed = True
+        if self._flush_error is not None:
+            self._give_up()
+            raise self._write_failed()
         try:
             self._finish(outcome, complete)
         except (OSError, RuntimeError, ValueError) as e:
@@ -418,21 +558,40 @@ class EpisodeWriter:
             ) from e
         return self.path
 
+    def _give_up(self) -> None:
+        """After a failed write: close without writing; a file with no step on disk is removed, not left empty."""
+        close_quietly(self._file)
+        self._file, self._datasets = None, {}
+        self._release_lock()
+        if self.flushed_steps == 0:
+            self.path.unlink(missing_ok=True)
+        else:
+            release_space(self.path)
+
     def _finish(self, outcome: str, complete: bool) -> None:
         try:
             self.flush()
-        finally:
-            self._file.close()
-            self._file = None
-            self._release_lock()
+        except RecordingError:
+            self._give_up()
+            raise
+        self._file.close()
+        self._file, self._datasets = None, {}
+        self._release_lock()
         # Out of SWMR mode: attributes and late info columns can be written now.
-        with h5py.File(self.path, "r+") as f:
+        f = h5py.File(self.path, "r+")
+        try:
             for key, (dtype, column) in self._late_columns.items():
                 f["infos"].create_dataset(key, data=np.asarray(column, dtype=dtype), **scalar_options())
             f.attrs["outcome"] = str(outcome)
             f.attrs["complete"] = bool(complete)
             f.attrs["steps"] = self._steps
             f.attrs["closed"] = datetime.now(UTC).isoformat()
+            f.flush()
+        except Exception:
+            close_quietly(f)  # the steps stay on disk for `recover`; only the stamp is missing
+            raise
+        f.close()
+        release_space(self.path)
         fsync_path(self.path)
         final = self.final_path
         os.replace(self.path, final)
@@ -447,8 +606,11 @@ class EpisodeWriter:
         self._stop_flusher()
         self._closed = True
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            if self._flush_error is not None:
+                close_quietly(self._file)
+            else:
+                self._file.close()
+            self._file, self._datasets = None, {}
         self._release_lock()
         self.path.unlink(missing_ok=True)
 
@@ -462,6 +624,14 @@ class EpisodeWriter:
             self.discard()
         else:
             self.close(outcome="ABORTED" if exc_type else "", complete=exc_type is None)
+
+
+def _first_line(e: BaseException | None) -> str:
+    """An exception as a short phrase (HDF5's messages run over several lines and name the time of day)."""
+    text = str(e).strip() or type(e).__name__
+    if "No space left on device" in text or getattr(e, "errno", None) == 28:
+        return "no space left on device"
+    return text.splitlines()[0][:200].rstrip(",; ")
 
 
 def _append(dataset: h5py.Dataset, rows: np.ndarray) -> None:

@@ -7,17 +7,22 @@ from typing import Annotated
 import typer
 
 from aria_desktop.bench.record import DEFAULT_ARC_GAME
+from aria_desktop.errors import friendly_errors
 
 bench_app = typer.Typer(help="Benchmarks: print speed figures measured side by side in one run.", no_args_is_help=True)
 
 
 @bench_app.command("record")
+@friendly_errors
 def bench_record_command(
     steps: Annotated[int, typer.Option(min=100, help="Steps timed in each condition.")] = 2000,
     game: Annotated[str, typer.Option(help="The ARC-style game measured beside Breakout.")] = DEFAULT_ARC_GAME,
 ) -> None:
     """Per-step cost of play with recording on and off (Breakout and an ARC-style game), side by side."""
     from aria_desktop.bench.record import bench_record
+    from aria_desktop.games.catalog import require_known
+
+    require_known(game)  # an unknown game is an error, not a skipped benchmark
 
     bench_record(steps, game)
 

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aria_desktop.cli.options import EnvDir
+from aria_desktop.cli.options import SEED_RANGE, EnvDir
 from aria_desktop.errors import friendly_errors
 
 
@@ -102,7 +102,7 @@ def run_command(
     game: Annotated[str, typer.Argument(help="Game id, as listed by `aria games`.")],
     agent: Annotated[str, typer.Option(help="random, explorer (ARC-style games, from frames alone), or scripted (Breakout tracker / built-in solver).")] = "random",
     steps: Annotated[int, typer.Option(min=1, help="Steps to play; a finished episode starts the next one.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of the first play-through (play-through k uses seed + k).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the first play-through (play-through k uses seed + k).", **SEED_RANGE)] = 0,
     env_dir: EnvDir = None,
 ) -> None:
     """Play a game headless with an agent and print a summary (an ARC GAME_OVER goes on with a level reset)."""

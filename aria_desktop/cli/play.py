@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from aria_desktop.cli.options import DEFAULT_RECORDINGS, EnvDir
+from aria_desktop.cli.options import DEFAULT_RECORDINGS, SEED_RANGE, EnvDir, check_out
 from aria_desktop.errors import AriaError, friendly_errors
 
 APP_MODES = ("play", "watch", "replay")
@@ -26,8 +26,11 @@ def launch_app(
     """Open the window (on the launcher unless a mode is given) and run until the person quits.
     Returns the episodes saved. Problems before the window opens are one sentence and exit status 2."""
     from aria_desktop.app import App, AppConfig
-    from aria_desktop.games.catalog import environments_dir
+    from aria_desktop.games.catalog import environments_dir, require_known
 
+    out_dir = check_out(out_dir)
+    if mode in ("play", "watch") and game:  # an unknown game is one sentence, not the launcher
+        require_known(game, env_dir)
     params: dict = {}
     if mode == "replay" and game and Path(game).exists():  # `aria play FILE_OR_FOLDER --mode replay`
         params["path"] = Path(game)
@@ -47,11 +50,11 @@ def play_command(
     mode: Annotated[str, typer.Option("--mode", help="play (you play, recorded), watch (an agent plays; Tab takes over) or replay.")] = "play",
     agent: Annotated[str, typer.Option("--agent", help="Agent for watch and take-over: random, explorer (any ARC-style game) or scripted.")] = "scripted",
     no_record: Annotated[bool, typer.Option("--no-record", help="Do not record episodes.")] = False,
-    out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = DEFAULT_RECORDINGS,
+    out: Annotated[str, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = str(DEFAULT_RECORDINGS),
     env_dir: EnvDir = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the first episode (the next ones count up).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the first episode (the next ones count up).", **SEED_RANGE)] = 0,
 ) -> None:
     """Open the app straight into a mode: play and record, watch an agent (Tab takes over), or replay."""
     if mode not in APP_MODES:
         raise AriaError(f"Unknown mode '{mode}'; choose one of: {', '.join(APP_MODES)}.")
-    launch_app(mode, game, agent, not no_record, out, env_dir, seed)
+    launch_app(mode, game, agent, not no_record, check_out(out), env_dir, seed)

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from aria_desktop.cli.options import DEFAULT_RECORDINGS, EnvDir
+from aria_desktop.cli.options import DEFAULT_RECORDINGS, MAX_SEED, SEED_RANGE, EnvDir, check_out
 from aria_desktop.errors import AriaError, friendly_errors
 
 
@@ -95,10 +95,14 @@ def record_episodes(cfg: RecordConfig, progress: Progress | None = None) -> list
         saved: list[Path] = []
         # spawn, not fork: the parent runs rich's refresh thread, and forked threads are unsafe.
         with ProcessPoolExecutor(min(cfg.jobs, cfg.episodes), mp_context=get_context("spawn")) as pool:
-            for future in as_completed([pool.submit(_record_in_worker, cfg, k) for k in range(cfg.episodes)]):
-                saved += future.result()
-                if progress:
-                    progress.advance(episodes_task)
+            try:
+                for future in as_completed([pool.submit(_record_in_worker, cfg, k) for k in range(cfg.episodes)]):
+                    saved += future.result()
+                    if progress:
+                        progress.advance(episodes_task)
+            except BaseException:  # a full disk, Ctrl-C: no further play-through starts (and leaves no empty file)
+                pool.shutdown(cancel_futures=True)
+                raise
         return sorted(saved)
     game = open_game(cfg.game, cfg.env_dir, seed=cfg.seed)
     steps_task = progress.add_task("steps", total=cfg.max_steps) if progress else None
@@ -122,13 +126,16 @@ def record_command(
     agent: Annotated[str, typer.Option("--agent", help="random, or scripted (Breakout tracker / built-in solver).")] = "random",
     episodes: Annotated[int, typer.Option("--episodes", min=1, help="Play-throughs to record (an ARC GAME_OVER goes on, after a level reset, in a further episode of the same play-through).")] = 1,
     headless: Annotated[bool, typer.Option("--headless", help="Record without a window; without it the app opens in watch mode, recording (Tab takes over).")] = False,
-    out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = DEFAULT_RECORDINGS,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the first play-through (play-through k uses seed + k).")] = 0,
+    out: Annotated[str, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = str(DEFAULT_RECORDINGS),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the first play-through (play-through k uses seed + k).", **SEED_RANGE)] = 0,
     max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Truncate a play-through after this many steps.")] = 2000,
     env_dir: EnvDir = None,
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Record this many play-throughs at once, in separate processes.")] = 1,
 ) -> None:
     """Record episodes played by an agent into HDF5 files, with a progress bar."""
+    out = check_out(out)
+    if seed + episodes - 1 > MAX_SEED:
+        raise AriaError(f"Seeds {seed}..{seed + episodes - 1} go past {MAX_SEED}, the largest seed; pick a smaller --seed.")
     if not headless:  # watch the agent record in the window; episodes go on until the person quits
         from aria_desktop.cli.play import launch_app
 

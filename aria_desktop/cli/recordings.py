@@ -188,18 +188,19 @@ def verify_command(
 
     console = Console()
     paths: list[Path] = []
-    bad = 0
+    bad = unreadable = 0
     for item in iter_episodes(target):
         if isinstance(item, RecordingProblem):
             console.print(f"[red]FAIL[/red] {item}", soft_wrap=True)
             bad += 1
+            unreadable += item.path.is_file()  # a file that could not be opened was checked too
         else:
             paths.append(item.path)
     columns = (TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         for path in progress.track(paths):
             bad += _verify_one(path, replay, env_dir, progress.console)
-    console.print(f"{len(paths)} episode(s) checked, {bad} with problems.")
+    console.print(f"{len(paths) + unreadable} episode file(s) checked, {bad} with problems.")
     if bad:
         raise typer.Exit(1)
 
@@ -219,6 +220,8 @@ def _verify_one(path: Path, replay: bool, env_dir: Path | None, console: Console
             report.notes.append(f"replay skipped: {e}")
         except AriaError as e:
             problems.append(f"{path} cannot be replayed: {e}")
+        except Exception as e:  # noqa: BLE001 - damage the structure check cannot see (a corrupt frame chunk)
+            problems.append(f"{path} is damaged and cannot be replayed ({_why(e)}); delete it or restore it from a backup.")
     if problems:
         for problem in problems:
             console.print(f"[red]FAIL[/red] {problem}", soft_wrap=True)
@@ -291,3 +294,9 @@ def export_minari_command(
     for problem in result.skipped:
         console.print(f"[yellow]Skipped:[/yellow] {problem}", soft_wrap=True)
     console.print(f"Exported {result.episodes} episode(s), {result.steps} steps, as Minari dataset '{dataset_id}' in {result.data_path}.", soft_wrap=True)
+
+
+def _why(e: BaseException) -> str:
+    """An exception as a short phrase for a sentence (HDF5's messages run over several lines)."""
+    text = (str(e).strip() or type(e).__name__).splitlines()[0]
+    return f"{type(e).__name__}: {text[:160]}"

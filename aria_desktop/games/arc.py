@@ -7,9 +7,12 @@ Real ARC-AGI-3 games and the built-in games use the same loader: arc_agi.Arcade 
 from __future__ import annotations
 
 import copy
+import ctypes
 import json
 import logging
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -147,6 +150,36 @@ def quiet_logger(name: str) -> tuple[logging.Logger, _LogCapture]:
     return logger, capture
 
 
+LOAD_TIME_LIMIT_S = 10.0  # a game file loads in well under a second; one that loops forever must not hang us
+
+
+class _LoadTimeLimit(BaseException):
+    """Raised inside a game load that ran past its time limit (BaseException: the toolkit catches Exception)."""
+
+
+def with_time_limit(load: Callable[[], Any], seconds: float, what: str) -> Any:
+    """load() on a thread of its own; past `seconds` the thread is stopped (an exception raised into it, which
+    ends a Python loop at its next instruction) and one sentence names `what` did not load."""
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = load()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+            result["error"] = e
+
+    thread = threading.Thread(target=run, name="aria-game-load", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_LoadTimeLimit))
+        raise AriaError(f"{what} did not load within {seconds:g} s (a loop at import or in __init__?); "
+                        "fix the game file or remove its folder.")
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
 class ArcGame(Game):
     """A game written on arcengine, run through the toolkit's local wrapper."""
 
@@ -176,7 +209,12 @@ class ArcGame(Game):
     # -- loading -------------------------------------------------------------------------------
     def _make(self, seed: int) -> None:
         self._log.clear()
-        wrapper = self._arcade.make(self.meta.game_id, seed=seed)
+        if self._wrapper is None:  # the first load imports the game file: bounded in time
+            files = ", ".join(p.name for p in sorted(Path(self.meta.local_dir).glob("*.py"))) or "its game file"
+            wrapper = with_time_limit(lambda: self._arcade.make(self.meta.game_id, seed=seed), LOAD_TIME_LIMIT_S,
+                                      f"Game '{self.id}' ({files} in {self.meta.local_dir})")
+        else:
+            wrapper = self._arcade.make(self.meta.game_id, seed=seed)
         if wrapper is None or getattr(wrapper, "_game", None) is None:
             raise AriaError(
                 f"Game '{self.id}' in {self.meta.local_dir} failed to load: {self._log.reason()}; "

@@ -144,11 +144,26 @@ def open_game(game_id: str, env_dir: Path | str | None = None, seed: int = 0, co
         return ArcGame(default_version(matches), seed=seed)
     if os.environ.get("ARC_API_KEY"):
         return ArcGame(download_arc_game(game_id, folder or DOWNLOAD_DIR), seed=seed)
+    raise _unknown(game_id, folder)
+
+
+def _unknown(game_id: str, folder: Path | None) -> AriaError:
     where = f"in {folder}" if folder else "built in, and no environments folder was given"
-    raise AriaError(
+    return AriaError(
         f"Unknown game '{game_id}': it is not {where}; run `aria games` to list games, "
         "pass --env-dir with ARC-AGI-3 environment files, or set ARC_API_KEY to download it."
     )
+
+
+def require_known(game_id: str, env_dir: Path | str | None = None) -> None:
+    """open_game's unknown-game sentence without opening anything (a window or a benchmark checks first)."""
+    if game_id.lower() == "breakout" or os.environ.get("ARC_API_KEY"):
+        return
+    folder = environments_dir(env_dir)
+    infos, _ = _infos(folder)
+    base_id, _, version = game_id.partition("-")
+    if not any(i.game_id == game_id or (i.base_id == base_id and (not version or i.version == version)) for i in infos):
+        raise _unknown(game_id, folder)
 
 
 def download_arc_game(game_id: str, into: Path) -> ArcGameInfo:

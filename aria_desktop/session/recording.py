@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from aria_desktop.games.game import Game, GameKind, Step
-from recorder import EpisodeWriter, PlayThrough
+from recorder import EpisodeWriter, PlayThrough, RecordingError
 
 
 def app_version() -> str:
@@ -100,6 +100,8 @@ class RecordingSession:
             self._writer.add_step(
                 action, xy, step.frames, step.reward, step.terminated, step.truncated, step.info, controller
             )
+        except RecordingError as e:  # the writer's own sentence says what was kept and what to do
+            self._abort(f"Recording stopped: {_why(e)}.")
         except Exception as e:  # noqa: BLE001
             self._abort(f"Recording stopped ({_why(e)}); the episode so far was kept, free disk space to record again.")
 

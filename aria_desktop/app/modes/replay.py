@@ -135,6 +135,7 @@ class ReplayMode(Mode):
         else:
             self.folder, self.game_filter = cfg.out_dir, cfg.game.partition("-")[0]
         self.paths, self.problems = _scan(self.folder, self.game_filter)
+        self.damaged: set[Path] = set()  # listed episodes found damaged when opened or drawn
         self.hover: tuple[int, int] | None = None  # the ARC cell under the mouse
         self.frame_rect = pygame.Rect(0, 0, 0, 0)
         self._titles: dict[str, str] = {}
@@ -178,6 +179,7 @@ class ReplayMode(Mode):
             self.view = EpisodeView(path)
         except Exception as e:  # noqa: BLE001 - RecordingError, or anything h5py says about a damaged file
             first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            self.damaged.add(path)
             self.app.show_error(first if type(e).__name__ == "RecordingError" else
                                 f"Recording {path} cannot be read ({first}); it may be damaged, try `aria recordings verify`.")
 
@@ -277,10 +279,29 @@ class ReplayMode(Mode):
                     y += fonts.normal.get_height() + 4
             return
         frame_area = pygame.Rect(area.x, area.y, area.width, area.height - TIMELINE_HEIGHT - 8)
-        self.frame_rect = draw_frame(surface, self.shown, frame_area)
+        try:
+            shown = self.shown
+        except Exception as e:  # noqa: BLE001 - a damaged frame chunk shows only when its frames are read
+            self._mark_damaged(e)
+            return
+        self.frame_rect = draw_frame(surface, shown, frame_area)
         self._mark_click(surface)
         self.timeline = pygame.Rect(area.x, area.bottom - TIMELINE_HEIGHT, area.width, TIMELINE_HEIGHT)
         self._draw_timeline(surface, self.timeline)
+
+    def _mark_damaged(self, e: Exception) -> None:
+        """The open episode turned out damaged while showing it: say so, mark it in the list, keep the rest."""
+        path = self.paths[self.index]
+        first = ((str(e).strip().splitlines() or [type(e).__name__])[0])[:160]
+        sentence = f"Recording {path.name} is damaged ({first}); PageUp / PageDown for another episode."
+        self.damaged.add(path)
+        if sentence not in self.problems:  # paging back to it says it again, but lists it once
+            self.problems.insert(0, sentence)
+        self.view.close()
+        self.view = None
+        self.between.clear()
+        self.playing = False
+        self.app.show_error(sentence)
 
     @property
     def click_step(self) -> int | None:
@@ -390,7 +411,8 @@ class ReplayMode(Mode):
     def _neighbours(self, around: int = 3) -> list[str]:
         """The episodes next to the open one, so a person sees where PageUp / PageDown lead."""
         lo, hi = max(0, self.index - around), min(len(self.paths), self.index + around + 1)
-        lines = [f"{'>' if i == self.index else ' '} {i + 1}. {self.paths[i].parent.name}/{self.paths[i].name}" for i in range(lo, hi)]
+        lines = [f"{'>' if i == self.index else ' '} {i + 1}. {self.paths[i].parent.name}/{self.paths[i].name}"
+                 + (" (damaged)" if self.paths[i] in self.damaged else "") for i in range(lo, hi)]
         shown = f"{self.game_filter}'s episodes in {self.folder}" if self.game_filter else str(self.folder)
         return [shown, *lines, *self.problems[:3]]
 
