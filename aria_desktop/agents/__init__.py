@@ -1,4 +1,5 @@
-"""Agents, by name: `random`, and `scripted` (the Breakout tracker or a built-in game's solver)."""
+"""Agents, by name: `random`, `scripted` (the Breakout tracker or a built-in game's solver), and `explorer`
+(graph exploration from frames alone, for any ARC-style game)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from aria_desktop.agents.agent import Agent, Choice
 from aria_desktop.errors import AriaError
 from aria_desktop.games.game import Game, GameKind
 
-AGENT_NAMES = ("random", "scripted")
+AGENT_NAMES = ("random", "explorer", "scripted")
 
 __all__ = ["AGENT_NAMES", "Agent", "Choice", "make_agent"]
 
@@ -29,4 +30,10 @@ def make_agent(name: str, game: Game, seed: int | None = None) -> Agent:
         raise AriaError(
             f"Game '{game.id}' has no scripted agent (only Breakout and the built-in games do); use --agent random."
         )
+    if name == "explorer":
+        if game.kind is GameKind.ATARI:
+            raise AriaError(f"The explorer plays ARC-style games (grid frames), not '{game.id}'; use --agent scripted.")
+        from aria_desktop.agents.explorer import ExplorerAgent, ExplorerConfig
+
+        return ExplorerAgent(ExplorerConfig(seed=seed or 0))
     raise AriaError(f"Unknown agent '{name}'; choose one of: {', '.join(AGENT_NAMES)}.")

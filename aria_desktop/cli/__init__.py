@@ -5,11 +5,13 @@ from __future__ import annotations
 import typer
 
 from aria_desktop.cli.bench import bench_app
+from aria_desktop.cli.eval import eval_app
 from aria_desktop.cli.games import games_command, run_command
 from aria_desktop.cli.options import DEFAULT_RECORDINGS
 from aria_desktop.cli.play import launch_app, play_command
 from aria_desktop.cli.record import record_command
 from aria_desktop.cli.recordings import recordings_app
+from aria_desktop.cli.train import train_app
 
 app = typer.Typer(
     help="ARIA Desktop: record, train, watch and dream world models on ARC-AGI-3 games and Atari Breakout. "
@@ -18,13 +20,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# One file per command group: games.py (games, run), play.py, record.py, recordings.py, bench.py.
+# One file per command group: games.py (games, run), play.py, record.py, recordings.py, bench.py, train.py, eval.py.
 app.command("games")(games_command)
 app.command("run")(run_command)
 app.command("play")(play_command)
 app.command("record")(record_command)
 app.add_typer(recordings_app, name="recordings")
 app.add_typer(bench_app, name="bench")
+app.add_typer(train_app, name="train")
+app.add_typer(eval_app, name="eval")
 
 
 @app.callback(invoke_without_command=True)

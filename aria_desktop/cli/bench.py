@@ -30,3 +30,17 @@ def bench_app_command(
     from aria_desktop.bench.app import bench_app as run_bench_app
 
     run_bench_app(frames)
+
+
+@bench_app.command("dream")
+def bench_dream_command(
+    preset: Annotated[str, typer.Option(help="Model sizes: seed (seed 002's) or tiny.")] = "seed",
+    frames: Annotated[int, typer.Option(min=5, help="Frames timed in each condition.")] = 40,
+    threads: Annotated[int, typer.Option(min=0, help="torch threads (0 = torch's default).")] = 0,
+) -> None:
+    """Dream-engine FPS and per-stage milliseconds beside the naive full recompute (random weights, preset sizes)."""
+    from aria_desktop.bench.dream import bench_dream
+
+    if preset not in ("seed", "tiny"):
+        raise typer.BadParameter(f"unknown preset {preset!r}; use seed or tiny", param_hint="--preset")
+    bench_dream(preset, frames, threads=threads or None)

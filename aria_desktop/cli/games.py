@@ -100,7 +100,7 @@ def run_agent(game_id: str, agent: str, steps: int, seed: int = 0, env_dir: Path
 @friendly_errors
 def run_command(
     game: Annotated[str, typer.Argument(help="Game id, as listed by `aria games`.")],
-    agent: Annotated[str, typer.Option(help="random, or scripted (Breakout tracker / built-in solver).")] = "random",
+    agent: Annotated[str, typer.Option(help="random, explorer (ARC-style games, from frames alone), or scripted (Breakout tracker / built-in solver).")] = "random",
     steps: Annotated[int, typer.Option(min=1, help="Steps to play; a finished episode starts the next one.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the first play-through (play-through k uses seed + k).")] = 0,
     env_dir: EnvDir = None,

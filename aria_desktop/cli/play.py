@@ -45,7 +45,7 @@ def launch_app(
 def play_command(
     game: Annotated[str, typer.Argument(help="Game id (see `aria games`); for --mode replay also a recording file or folder.")],
     mode: Annotated[str, typer.Option("--mode", help="play (you play, recorded), watch (an agent plays; Tab takes over) or replay.")] = "play",
-    agent: Annotated[str, typer.Option("--agent", help="Agent for watch and take-over: random or scripted.")] = "scripted",
+    agent: Annotated[str, typer.Option("--agent", help="Agent for watch and take-over: random, explorer (any ARC-style game) or scripted.")] = "scripted",
     no_record: Annotated[bool, typer.Option("--no-record", help="Do not record episodes.")] = False,
     out: Annotated[Path, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = DEFAULT_RECORDINGS,
     env_dir: EnvDir = None,

@@ -27,6 +27,11 @@ class BreakoutConfig:
     repeat_action_probability: float = 0.0  # sticky actions off: same seed + actions = same frames
     full_action_space: bool = False  # NOOP, FIRE, RIGHT, LEFT
     max_num_frames_per_episode: int = 108_000  # gymnasium's default cap (30 minutes of play)
+    # Each step also returns the emulator frame before its last one: Step.frames = [previous, observation], so a
+    # recording keeps what the world models' max-pool preprocessing needs (models/atari_frames.py). Off by default
+    # because the app plays a step's extra frames as an animation (see recorder/FORMAT.md); recordings made
+    # before this option existed lack it and replay as off.
+    record_previous_frame: bool = False
 
     @classmethod
     def from_recorded(cls, config: dict[str, Any]) -> BreakoutConfig:
@@ -46,9 +51,11 @@ class BreakoutGame(Game):
         self.cfg = config or BreakoutConfig()
         self.version = f"ale-py {package_version('ale-py')}"
         self.native_fps = 60.0 / self.cfg.frameskip
+        # The env steps one emulator frame at a time and `step` repeats the action `frameskip` times, exactly as
+        # ALE's own frameskip loop does (act, act, act, act, then read the screen), so it can keep the frame before last.
         self._env = gym.make(
             self.cfg.env_id,
-            frameskip=self.cfg.frameskip,
+            frameskip=1,
             repeat_action_probability=self.cfg.repeat_action_probability,
             full_action_space=self.cfg.full_action_space,
             max_num_frames_per_episode=self.cfg.max_num_frames_per_episode,
@@ -87,11 +94,17 @@ class BreakoutGame(Game):
 
     def step(self, action: int, xy: tuple[int, int] | None = None) -> Step:
         self.action(action)  # validates the index with a clear message
-        obs, reward, terminated, truncated, info = self._env.step(action)
-        self._score += float(reward)
+        total, previous = 0.0, None
+        for k in range(self.cfg.frameskip):
+            obs, reward, terminated, truncated, info = self._env.step(action)
+            total += float(reward)
+            if k == self.cfg.frameskip - 2:
+                previous = obs
+        self._score += total
         self._frame = obs
         self._info = self._make_info(info, terminated=terminated)
-        return Step([obs], float(reward), bool(terminated), bool(truncated), self.info)
+        frames = [previous, obs] if self.cfg.record_previous_frame and previous is not None else [obs]
+        return Step(frames, total, bool(terminated), bool(truncated), self.info)
 
     def _make_info(self, info: dict[str, Any], terminated: bool) -> dict[str, Any]:
         return {
