@@ -18,7 +18,7 @@ from trainers.dream_loading import find_dream, load_dream
 
 
 @pytest.fixture
-def game(dream_run):
+def game(dream_run):  # noqa: F811
     g = DreamGame(load_dream(dream_run), DreamConfig(threads=None))
     g.reset(0)
     yield g
@@ -62,7 +62,7 @@ def test_real_view_is_the_real_frame_beside_its_reconstruction(game):
     assert view.psnr == pytest.approx(psnr(view.frame, view.reconstruction))
 
 
-def test_temperature_sampling_differs_from_greedy(dream_run):
+def test_temperature_sampling_differs_from_greedy(dream_run):  # noqa: F811
     greedy, warm = (DreamGame(load_dream(dream_run), DreamConfig(threads=None, temperature=t)) for t in (0.0, 1.5))
     for g in (greedy, warm):
         g.reset(0)

@@ -110,6 +110,11 @@ class DreamMode(PlayMode):
     def busy(self) -> bool:
         return self._job is not None
 
+    @property
+    def model_work(self) -> Future | None:
+        """The model's work in flight (shown by the first frame after it is done)."""
+        return self._job[0] if self._job else None
+
     def _submit(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
         self._job = (self._pool.submit(work), then)
 
