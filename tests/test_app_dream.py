@@ -130,3 +130,17 @@ def test_cli_dream_with_a_bad_checkpoint_is_one_sentence_and_fails(tmp_path, dre
         assert result.exit_code == 2
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error:") and "Traceback" not in result.output
+
+
+def test_the_launcher_offers_the_dream_for_breakout_only(tmp_path, monkeypatch):
+    monkeypatch.setattr("aria_desktop.paths.DEFAULT_RUNS", tmp_path / "runs")
+    app = make_app(tmp_path, "launcher", game="maze")
+    ticks(app, 1)
+    assert not any("Dream" in label for label in app.mode.button_labels)
+    tap(pygame.K_d)  # the dream's launcher key on a maze: a sentence, no dream
+    ticks(app, 1)
+    assert app.mode.name == "launcher" and "for breakout only" in app.error
+    app.mode.selected = [g.open_id for g in app.mode.games].index("breakout")
+    ticks(app, 1)
+    assert "Dream (world model)  [D]" in app.mode.button_labels
+    app.close()

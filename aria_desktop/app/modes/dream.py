@@ -139,8 +139,12 @@ class DreamMode(PlayMode):
 
     def update(self, dt: float) -> None:
         self._collect()
-        if not self.busy:  # while the model works, game time waits (the window keeps drawing)
+        if not self.busy:
             super().update(dt)
+        elif not (self.paused or self.app.show_help):
+            # While the model works the window keeps drawing and the time counts toward the next step (up to one
+            # step's worth, so a slow model plays slower instead of catching up in bursts).
+            self.step_clock = min(self.step_clock + dt * self.speed, 1.0 / self.game.native_fps)
 
     def _restart(self, outcome: str) -> None:
         self._collect(wait=True)
@@ -234,8 +238,9 @@ class DreamMode(PlayMode):
                                                                      view.reconstruction)]
         for i, (label, frame) in enumerate(columns):
             cell = pygame.Rect(area.x + i * width, area.y, width - 6, area.height)
-            draw_text(surface, label, (cell.x + 4, cell.y), fonts.small, theme.accent if i == 0 else theme.text, cell.width)
             rect = draw_frame(surface, frame, pygame.Rect(cell.x, cell.y + label_h, cell.width, cell.height - label_h))
+            color = theme.accent if i == 0 else theme.text
+            draw_text(surface, label, (rect.x, rect.y - label_h), fonts.small, color, cell.width)
             if i == 0:
                 self.frame_rect = rect
 
