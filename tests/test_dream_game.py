@@ -92,3 +92,22 @@ def test_load_dream_refuses_a_vqvae_from_another_run_and_the_seed_layout(tmp_pat
         load_dream(write_dream(tmp_path / "seed", layout="seed"))
     with pytest.raises(CheckpointError, match="not atari-wm"):
         load_dream(one.parent / "vqvae")
+
+
+def test_a_dream_can_start_from_a_recordings_first_frames(dream_run, tmp_path):  # noqa: F811
+    from atari_support import record_breakout
+
+    from aria_desktop.errors import AriaError
+    from models.atari_frames import preprocess
+
+    (path,) = record_breakout(tmp_path, episodes=1, steps=8, previous_frame=False)
+    game = DreamGame(load_dream(dream_run), DreamConfig(threads=None, start=str(path)))
+    game.reset(0)
+    with open_episode(path) as ep:
+        last = preprocess(np.asarray(ep.observations[game.history - 1]))
+    tokens = game.dream.vqvae.encode(to_model(last[None])).reshape(-1)
+    assert torch.equal(game.engine.current, tokens)  # the dream acts next on the recording's frame history-1
+    game.close()
+    (short,) = record_breakout(tmp_path / "short", episodes=1, steps=2, previous_frame=False)
+    with pytest.raises(AriaError, match="at least"):
+        DreamGame(load_dream(dream_run), DreamConfig(threads=None, start=str(short)))

@@ -60,10 +60,12 @@ class DreamGame(Game):
             torch.set_num_threads(self.cfg.threads)
         self.dream = dream
         self.version = f"world model {dream.wm_checkpoint.id[:8]} step {dream.wm_checkpoint.step}"
+        self.history = dream.world_model.cfg.history
+        # a recording to start from is read first: a bad one is refused before the emulator opens
+        self._start = recording_start(Path(self.cfg.start), self.history) if self.cfg.start else None
         self.real = BreakoutGame(BreakoutConfig(record_previous_frame=True))
         self.native_fps = self.real.native_fps  # 15 steps per second, like Breakout
         self.engine = DreamEngine(dream.world_model, dream.vqvae, DreamEngineConfig(quantize=self.cfg.quantize))
-        self.history = dream.world_model.cfg.history
         self.temperature = self.cfg.temperature
         self.show_real = False  # compute the real view (reconstruction + PSNR) each step
         self.real_view: RealView | None = None
@@ -74,9 +76,6 @@ class DreamGame(Game):
         self._info: dict[str, Any] = {}
         self._seed = 0
         self._steps = 0
-        self._start: tuple[np.ndarray, np.ndarray] | None = None
-        if self.cfg.start:
-            self._start = recording_start(Path(self.cfg.start), self.history)
 
     # -- Game --------------------------------------------------------------------------------------
     @property
