@@ -53,12 +53,20 @@ def setup_dream(cfg: SetupConfig, console: Console) -> Path:
         console.print(f"[bold]1. Recording {episodes} {what} Breakout episodes (scripted agent)[/bold]")
         _record(RecordConfig("breakout", "scripted", episodes, folder, seed, cfg.max_steps), record_episodes, console)
     with trainer_errors():
-        console.print(f"[bold]2. Training the tiny VQ-VAE ({cfg.vqvae_steps} steps)[/bold]")
-        train_atari_vqvae(VQVAERun([data], vq_run, "tiny", "cpu", cfg.vqvae_steps, _has_run(vq_run),
-                                   args={"data": [str(data)], "preset": "tiny", "steps": cfg.vqvae_steps}))
-        console.print(f"[bold]3. Training the tiny world model ({cfg.wm_steps} steps)[/bold]")
-        train_atari_wm(WMRun([data], wm_run, "tiny", "cpu", cfg.wm_steps, _has_run(wm_run), vqvae=vq_run,
-                             args={"data": [str(data)], "vqvae": str(vq_run), "preset": "tiny", "steps": cfg.wm_steps}))
+        done = _steps_done(vq_run)
+        if done < cfg.vqvae_steps:
+            console.print(f"[bold]2. Training the tiny VQ-VAE ({cfg.vqvae_steps} steps)[/bold]")
+            train_atari_vqvae(VQVAERun([data], vq_run, "tiny", "cpu", cfg.vqvae_steps, done > 0,
+                                       args={"data": [str(data)], "preset": "tiny", "steps": cfg.vqvae_steps}))
+        else:
+            console.print(f"[dim]the VQ-VAE in {vq_run} is trained (step {done})[/dim]")
+        done = _steps_done(wm_run)
+        if done < cfg.wm_steps:
+            console.print(f"[bold]3. Training the tiny world model ({cfg.wm_steps} steps)[/bold]")
+            train_atari_wm(WMRun([data], wm_run, "tiny", "cpu", cfg.wm_steps, done > 0, vqvae=vq_run,
+                                 args={"data": [str(data)], "vqvae": str(vq_run), "preset": "tiny", "steps": cfg.wm_steps}))
+        else:
+            console.print(f"[dim]the world model in {wm_run} is trained (step {done})[/dim]")
         console.print("[bold]4. Evaluating both on the held-out episodes[/bold]")
         vq = eval_atari_vqvae(vq_run, [heldout])
         wm = eval_atari_wm(wm_run, [heldout])
@@ -68,7 +76,7 @@ def setup_dream(cfg: SetupConfig, console: Console) -> Path:
     console.print("World model (token accuracy on held-out windows):")
     for line in wm_summary(wm, HORIZONS):
         console.print("  " + line)
-    console.print(f"The first dream took {minutes:.1f} minutes; it is in {cfg.out}.")
+    console.print(f"Setup took {minutes:.1f} minutes; the dream is in {cfg.out}.")
     return wm_run
 
 
@@ -84,10 +92,12 @@ def _recorded(folder: Path) -> int:
     return len(list((folder / "breakout").glob("*.h5"))) if folder.is_dir() else 0
 
 
-def _has_run(run: Path) -> bool:
-    from trainers.checkpoint import latest_checkpoint
+def _steps_done(run: Path) -> int:
+    """The step of a run's newest checkpoint (0: none yet)."""
+    from trainers.checkpoint import latest_checkpoint, load_checkpoint
 
-    return latest_checkpoint(run) is not None
+    latest = latest_checkpoint(run)
+    return load_checkpoint(latest, tensors=False).step if latest is not None else 0
 
 
 @friendly_errors
