@@ -13,7 +13,7 @@ _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def data_root() -> Path:
-    """The folder that holds recordings/ and screenshots/ by default."""
+    """The folder that holds recordings/, screenshots/ and runs/ by default."""
     if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "recordings").is_dir():
         return _CHECKOUT
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share").expanduser().resolve() / "aria"
@@ -21,3 +21,4 @@ def data_root() -> Path:
 
 DEFAULT_RECORDINGS = data_root() / "recordings"
 DEFAULT_SCREENSHOTS = data_root() / "screenshots"
+DEFAULT_RUNS = data_root() / "runs"  # training runs; the dream opens the newest world model found here

@@ -22,7 +22,7 @@ def _cli() -> typer.Typer:
 def test_unknown_mode_is_one_sentence():
     result = CliRunner().invoke(_cli(), ["play", "breakout", "--mode", "dance"])
     assert result.exit_code == 2
-    assert "Error: Unknown mode 'dance'; choose one of: play, watch, replay." in result.output
+    assert "Error: Unknown mode 'dance'; choose one of: play, watch, replay, dream." in result.output
 
 
 def test_missing_environments_folder_is_one_sentence(tmp_path):

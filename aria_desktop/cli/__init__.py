@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from aria_desktop.cli.bench import bench_app
+from aria_desktop.cli.dream import dream_command
 from aria_desktop.cli.eval import eval_app
 from aria_desktop.cli.games import games_command, run_command
 from aria_desktop.cli.options import DEFAULT_RECORDINGS
@@ -20,7 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# One file per command group: games.py (games, run), play.py, record.py, recordings.py, bench.py, train.py, eval.py.
+# One file per command group: games.py (games, run), play.py, record.py, recordings.py, bench.py, train.py, eval.py, dream.py.
 app.command("games")(games_command)
 app.command("run")(run_command)
 app.command("play")(play_command)
@@ -29,6 +30,7 @@ app.add_typer(recordings_app, name="recordings")
 app.add_typer(bench_app, name="bench")
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
+app.command("dream")(dream_command)
 
 
 @app.callback(invoke_without_command=True)

@@ -38,6 +38,7 @@ class Mode:
     launcher_key: int | None = None  # the key that opens it from the launcher, with the selected game
     launcher_label: str | None = None  # its button in the launcher (None: no button)
     order = 100  # position among the launcher's buttons and in the help
+    games: tuple[str, ...] | None = None  # the launcher's games it opens with (None: any game)
     keys = KeyTable()  # the mode's own keys: dispatch_key() acts on them and F1 lists them
 
     def __init__(self, app: App) -> None:

@@ -9,7 +9,7 @@ import pygame
 
 from aria_desktop.agents import AGENT_NAMES
 from aria_desktop.app.header import HeaderInfo
-from aria_desktop.app.modes.base import Mode, modes_in_order, register
+from aria_desktop.app.modes.base import MODES, Mode, modes_in_order, register
 from aria_desktop.app.render import frame_to_rgb, integer_scale
 from aria_desktop.app.text import draw_text, wrap
 from aria_desktop.errors import AriaError
@@ -64,6 +64,10 @@ class LauncherMode(Mode):
         entry = self.entry
         if entry.error and mode != "replay":
             self.app.show_error(entry.error)
+            return
+        games = MODES[mode].games
+        if games is not None and entry.open_id not in games:
+            self.app.show_error(f"{MODES[mode].title.title()} mode is for {', '.join(games)} only; select it first.")
             return
         self.app.selection.game = entry.open_id
         self.app.switch(mode)
@@ -186,7 +190,7 @@ class LauncherMode(Mode):
         y = self._draw_preview(surface, pygame.Rect(x, y, min(rect.width, 240), 210)) + 12
         self.button_rects, self.button_labels = [], []
         for mode in modes_in_order():
-            if mode.launcher_label is None:
+            if mode.launcher_label is None or (mode.games is not None and self.entry.open_id not in mode.games):
                 continue
             label = self._button_label(mode)
             button = pygame.Rect(x, y, min(rect.width, 280), fonts.normal.get_height() + 12)

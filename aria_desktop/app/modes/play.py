@@ -55,11 +55,9 @@ class PlayMode(Mode):
             chosen.game = game
         if agent:
             chosen.agent = agent
-        self.game: Game = open_game(chosen.game, chosen.env_dir, seed)  # reset with the first seed: built once
+        self.game: Game = self.open_game(seed)  # reset with the first seed: built once
         try:
-            self.runner = EpisodeRunner(self.game, seed, chosen.agent, RecordingSession(chosen.out_dir, chosen.record),
-                                        self.start_controller, fallback_agent="random")
-            self.runner.ensure_agent()  # now, so the panel names the agent Tab would hand control to
+            self.runner = self.make_runner(seed)
         except BaseException:
             self.game.close()
             raise
@@ -75,6 +73,17 @@ class PlayMode(Mode):
         self.frame_rect = pygame.Rect(0, 0, 0, 0)
         self.banner_rect: pygame.Rect | None = None
         self._episode_started()
+
+    def open_game(self, seed: int) -> Game:
+        chosen = self.app.selection
+        return open_game(chosen.game, chosen.env_dir, seed)
+
+    def make_runner(self, seed: int) -> EpisodeRunner:
+        chosen = self.app.selection
+        runner = EpisodeRunner(self.game, seed, chosen.agent, RecordingSession(chosen.out_dir, chosen.record),
+                               self.start_controller, fallback_agent="random")
+        runner.ensure_agent()  # now, so the panel names the agent Tab would hand control to
+        return runner
 
     # -- what the runner knows ---------------------------------------------------------------------
     @property

@@ -1,0 +1,189 @@
+"""Breakout inside the learned world model: a `Game` whose frames the dream engine makes up.
+
+It starts from real frames (a fresh real Breakout reset, or the first frames of a chosen recording) encoded by
+the VQ-VAE, then each step asks the world model for the next frame given the action (NOOP, FIRE, RIGHT, LEFT,
+the same indices as Breakout) and decodes it to 84×64 RGB. A real Breakout is driven by the same actions beside
+it (an emulator step costs about a millisecond), so the dream can be re-synced to reality (its history is
+re-encoded from the real game's last frames) and shown side by side with the real frame and the VQ-VAE's
+reconstruction of it. The runner and recorder treat it like any game: its episodes are recorded as
+`breakout-dream` (observations are the dream's 84×64 frames). It never ends an episode by itself: the world
+model predicts no reward or game over, so reward is 0 and the person (R) or max_steps ends it.
+A step takes as long as the model does (~5-50 ms): drivers that must not freeze call it on a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from aria_desktop.games.breakout import BreakoutConfig, BreakoutGame
+from aria_desktop.games.game import Action, FrameKind, Game, GameKind, Step
+from models.atari_frames import preprocess, psnr, to_model
+from models.dream_engine import DreamEngine, DreamEngineConfig, to_image
+from trainers.dream_loading import Dream
+
+TEMPERATURES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)  # 0 is greedy (the most likely token everywhere)
+
+
+@dataclass
+class DreamConfig:
+    temperature: float = 0.0
+    quantize: bool = True  # int8 Linear layers in the world model (the engine's fast path)
+    threads: int | None = 1  # torch threads (one: the window needs the other core; None leaves torch's setting)
+    start: str | None = None  # a Breakout recording to start from (its first frames); None: a real reset
+
+
+@dataclass
+class RealView:
+    """The real game's frame as the model sees it (84×64), its VQ-VAE reconstruction, and their PSNR."""
+
+    frame: np.ndarray
+    reconstruction: np.ndarray
+    psnr: float
+
+
+class DreamGame(Game):
+    id = "breakout-dream"
+    title = "Breakout (dream)"
+    kind = GameKind.ATARI
+    frame_kind = FrameKind.RGB
+    levels = None
+
+    def __init__(self, dream: Dream, config: DreamConfig | None = None) -> None:
+        self.cfg = config or DreamConfig()
+        if self.cfg.threads:
+            torch.set_num_threads(self.cfg.threads)
+        self.dream = dream
+        self.version = f"world model {dream.wm_checkpoint.id[:8]} step {dream.wm_checkpoint.step}"
+        self.history = dream.world_model.cfg.history
+        # a recording to start from is read first: a bad one is refused before the emulator opens
+        self._start = recording_start(Path(self.cfg.start), self.history) if self.cfg.start else None
+        self.real = BreakoutGame(BreakoutConfig(record_previous_frame=True))
+        self.native_fps = self.real.native_fps  # 15 steps per second, like Breakout
+        self.engine = DreamEngine(dream.world_model, dream.vqvae, DreamEngineConfig(quantize=self.cfg.quantize))
+        self.temperature = self.cfg.temperature
+        self.show_real = False  # compute the real view (reconstruction + PSNR) each step
+        self.real_view: RealView | None = None
+        self.ms: dict[str, float] = {}  # the last step's milliseconds per stage (engine + total)
+        self._real_frames: deque[np.ndarray] = deque(maxlen=self.history)  # preprocessed, newest last
+        self._real_actions: deque[int] = deque(maxlen=self.history - 1)  # the action taken on each but the newest
+        self._frame: np.ndarray | None = None
+        self._info: dict[str, Any] = {}
+        self._seed = 0
+        self._steps = 0
+
+    # -- Game --------------------------------------------------------------------------------------
+    @property
+    def actions(self) -> list[Action]:
+        return self.real.actions
+
+    @property
+    def frame(self) -> np.ndarray:
+        if self._frame is None:
+            self.reset()
+        return self._frame  # type: ignore[return-value]
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return dict(self._info)
+
+    def reset(self, seed: int | None = None) -> np.ndarray:
+        """A fresh real Breakout (and `history - 1` NOOP steps, so the model has its whole history), encoded;
+        or the chosen recording's first frames."""
+        self._seed = 0 if seed is None else seed
+        self._steps = 0
+        self._reset_real(self._seed)
+        if self._start is not None:
+            frames, actions = self._start
+        else:
+            frames, actions = np.stack(self._real_frames), np.array(self._real_actions, dtype=np.int64)
+        self._frame = self.engine.reset_frames(to_model(frames), torch.as_tensor(actions))
+        self._update_info()
+        if self.show_real:
+            self.real_view = self.reconstruct()
+        return self._frame
+
+    def step(self, action: int, xy: tuple[int, int] | None = None) -> Step:
+        self.action(action)  # validates the index with a clear message
+        dreamt = self.engine.step(action, self.temperature)
+        self._step_real(action)
+        self._frame = dreamt.image
+        self._steps += 1
+        self.ms = dreamt.ms
+        self._update_info()
+        if self.show_real:
+            self.real_view = self.reconstruct()
+        return Step([dreamt.image], 0.0, False, False, self.info)
+
+    def config(self) -> dict[str, Any]:
+        wm, vq = self.dream.wm_checkpoint, self.dream.vqvae_checkpoint
+        return {"game": self.id, "world_model": str(wm.path), "world_model_id": wm.id, "vqvae": str(vq.path),
+                "vqvae_id": vq.id, "start": self.cfg.start or "", "temperature": self.temperature,
+                "quantize": self.cfg.quantize, "real": asdict(self.real.cfg)}
+
+    def close(self) -> None:
+        self.real.close()
+
+    # -- reality -------------------------------------------------------------------------------------
+    def resync(self) -> np.ndarray:
+        """Re-encode the real game's last frames as the dream's history: the dream continues from reality."""
+        frames = np.stack(self._real_frames)
+        actions = torch.as_tensor(np.array(self._real_actions, dtype=np.int64))
+        self._frame = self.engine.reset_frames(to_model(frames), actions)
+        if self.show_real:
+            self.real_view = self.reconstruct()
+        return self._frame
+
+    @torch.no_grad()
+    def reconstruct(self) -> RealView:
+        """The real game's current frame, its VQ-VAE reconstruction and their PSNR."""
+        real = self._real_frames[-1]
+        recon = to_image(self.dream.vqvae.decode(self.dream.vqvae.encode(to_model(real[None])))[0])
+        return RealView(real, recon, psnr(real, recon))
+
+    def _reset_real(self, seed: int) -> None:
+        self._real_frames.clear()
+        self._real_actions.clear()
+        self._real_frames.append(preprocess(self.real.reset(seed)))
+        noop = self.actions[0].index
+        for _ in range(self.history - 1):
+            self._step_real(noop)
+
+    def _step_real(self, action: int) -> None:
+        """The real game follows the person's actions; after its game over it starts again (next seed)."""
+        step = self.real.step(action)
+        if step.terminated or step.truncated:
+            self._seed += 1
+            self._real_frames.clear()
+            self._real_actions.clear()
+            self._real_frames.append(preprocess(self.real.reset(self._seed)))
+            return
+        previous = step.frames[-2] if len(step.frames) > 1 else None
+        self._real_actions.append(action)  # taken on the newest frame, which stays in the history
+        self._real_frames.append(preprocess(step.frame, previous))
+
+    def _update_info(self) -> None:
+        real = self.real.info
+        self._info = {"score": 0.0, "lives": real.get("lives", 0), "levels_completed": 0, "state": "NOT_FINISHED",
+                      "dream_steps": self._steps, "temperature": self.temperature, "real_score": real.get("score", 0.0)}
+
+
+def recording_start(path: Path, history: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `history` frames (preprocessed) and actions of a Breakout recording."""
+    from aria_desktop.errors import AriaError
+    from recorder import open_episode
+
+    try:
+        with open_episode(path) as ep:
+            if ep.game != "breakout" or ep.steps < history:
+                raise AriaError(f"{path} is not a Breakout recording of at least {history} steps; choose another one.")
+            obs = np.asarray(ep.observations[:history])
+            actions = np.asarray(ep.actions[: history - 1], dtype=np.int64)
+    except (OSError, KeyError) as e:
+        raise AriaError(f"{path} cannot be read as a recording ({e}); choose another Breakout recording.") from None
+    return preprocess(obs), actions
