@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from aria_desktop.errors import AriaError, friendly_errors
+from aria_desktop.paths import DEFAULT_RUNS
 
 train_app = typer.Typer(help="Train the models on recordings (runs resume with --resume).", no_args_is_help=True)
 
@@ -51,7 +52,7 @@ def _finished(ckpt: object, out: Path) -> None:
 @friendly_errors
 def train_atari_vqvae_command(
     data: Data,
-    out: Out = Path("runs/atari-vqvae"),
+    out: Out = DEFAULT_RUNS / "atari-vqvae",
     preset: Preset = "tiny",
     device: Device = "auto",
     steps: Steps = None,
@@ -73,7 +74,7 @@ def train_atari_vqvae_command(
 def train_atari_wm_command(
     data: Data,
     vqvae: Annotated[Path, typer.Option("--vqvae", help="The VQ-VAE checkpoint or run folder whose tokens to learn.")],
-    out: Out = Path("runs/atari-wm"),
+    out: Out = DEFAULT_RUNS / "atari-wm",
     preset: Preset = "tiny",
     arch: Annotated[str, typer.Option("--arch", help="cached (the dream engine's layout) or seed (the seed's sequence).")] = "cached",
     device: Device = "auto",
@@ -96,7 +97,7 @@ def train_atari_wm_command(
 @friendly_errors
 def train_arc_vqvae_command(
     data: Data,
-    out: Out = Path("runs/arc-vqvae"),
+    out: Out = DEFAULT_RUNS / "arc-vqvae",
     preset: Preset = "tiny",
     device: Device = "auto",
     steps: Steps = None,
@@ -118,7 +119,7 @@ def train_arc_vqvae_command(
 def train_arc_world_model_command(
     data: Data,
     vqvae: Annotated[Path, typer.Option("--vqvae", help="The ARC VQ-VAE checkpoint or run folder whose tokens to learn.")],
-    out: Out = Path("runs/arc-world-model"),
+    out: Out = DEFAULT_RUNS / "arc-world-model",
     preset: Preset = "tiny",
     base_model: Annotated[str | None, typer.Option("--base-model", help="tiny, smollm2-135m (packaged), a local folder or .gguf, or a cached Hugging Face id (default: the preset's).")] = None,
     device: Device = "auto",
