@@ -7,9 +7,9 @@ Several GPUs or machines: the same command under Hugging Face accelerate, e.g.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,9 +43,15 @@ def _check_preset(preset: str) -> None:
         raise AriaError(f"Unknown preset '{preset}'; use one of {', '.join(PRESETS)}.")
 
 
-def _finished(ckpt: object, out: Path) -> None:
+def _train(train: Callable[[Any], Any], run: type, *, out: Path, preset: str, resume: bool, **options: Any) -> None:
+    """Run one trainer with the command's options; run.json keeps them (paths as text) as the run's args."""
+    _check_preset(preset)
+    args = {"preset": preset} | {k: [str(d) for d in v] if k == "data" else str(v) if isinstance(v, Path) else v
+                                 for k, v in options.items()}
+    with trainer_errors():
+        ckpt = train(run(out=out, preset=preset, resume=resume, args=args, **options))
     if ckpt is not None:
-        typer.echo(f"Checkpoint: {ckpt.path}  (evaluate it with `aria eval ... {out}`)")  # type: ignore[attr-defined]
+        typer.echo(f"Checkpoint: {ckpt.path}  (evaluate it with `aria eval ... {out}`)")
 
 
 @train_app.command("atari-vqvae")
@@ -60,13 +66,10 @@ def train_atari_vqvae_command(
     batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Frames per step (default: the preset's).")] = None,
 ) -> None:
     """Train the Atari VQ-VAE v2.3 (84×64 frames -> 21×16 tokens) on Breakout recordings."""
-    _check_preset(preset)
-    with trainer_errors():
-        from trainers.atari_vqvae_train import VQVAERun, train_atari_vqvae
+    from trainers.atari_vqvae_train import VQVAERun, train_atari_vqvae
 
-        args = {"data": [str(d) for d in data], "preset": preset, "device": device, "steps": steps, "batch_size": batch_size}
-        ckpt = train_atari_vqvae(VQVAERun(data, out, preset, device, steps, resume, batch_size, args=args))
-    _finished(ckpt, out)
+    _train(train_atari_vqvae, VQVAERun, data=data, out=out, preset=preset, device=device, steps=steps, resume=resume,
+           batch_size=batch_size)
 
 
 @train_app.command("atari-wm")
@@ -83,14 +86,10 @@ def train_atari_wm_command(
     batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Windows per step (default: the preset's).")] = None,
 ) -> None:
     """Train the Breakout world model v2.1 on a VQ-VAE's tokens (cached once per VQ-VAE)."""
-    _check_preset(preset)
-    with trainer_errors():
-        from trainers.atari_wm_train import WMRun, train_atari_wm
+    from trainers.atari_wm_train import WMRun, train_atari_wm
 
-        args = {"data": [str(d) for d in data], "vqvae": str(vqvae), "preset": preset, "arch": arch, "device": device, "steps": steps,
-                "batch_size": batch_size}
-        ckpt = train_atari_wm(WMRun(data, out, preset, device, steps, resume, batch_size, args=args, vqvae=vqvae, arch=arch))
-    _finished(ckpt, out)
+    _train(train_atari_wm, WMRun, data=data, out=out, preset=preset, device=device, steps=steps, resume=resume,
+           batch_size=batch_size, vqvae=vqvae, arch=arch)
 
 
 @train_app.command("arc-vqvae")
@@ -105,13 +104,10 @@ def train_arc_vqvae_command(
     batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Frames per step (default: the preset's).")] = None,
 ) -> None:
     """Train the ARC VQ-VAE (64×64 grids of 16 colours -> 8×8 tokens) on ARC recordings."""
-    _check_preset(preset)
-    with trainer_errors():
-        from trainers.arc_vqvae_train import ArcVQVAERun, train_arc_vqvae
+    from trainers.arc_vqvae_train import ArcVQVAERun, train_arc_vqvae
 
-        args = {"data": [str(d) for d in data], "preset": preset, "device": device, "steps": steps, "batch_size": batch_size}
-        ckpt = train_arc_vqvae(ArcVQVAERun(data, out, preset, device, steps, resume, batch_size, args=args))
-    _finished(ckpt, out)
+    _train(train_arc_vqvae, ArcVQVAERun, data=data, out=out, preset=preset, device=device, steps=steps, resume=resume,
+           batch_size=batch_size)
 
 
 @train_app.command("arc-world-model")
@@ -128,11 +124,7 @@ def train_arc_world_model_command(
     batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Windows per step (default: the preset's).")] = None,
 ) -> None:
     """Train the ARC game transformer (a base LM + LoRA over frame, action and level tokens) on ARC recordings."""
-    _check_preset(preset)
-    with trainer_errors():
-        from trainers.arc_wm_train import ArcWMRun, train_arc_world_model
+    from trainers.arc_wm_train import ArcWMRun, train_arc_world_model
 
-        args = {"data": [str(d) for d in data], "vqvae": str(vqvae), "preset": preset, "base_model": base_model,
-                "device": device, "steps": steps, "batch_size": batch_size}
-        ckpt = train_arc_world_model(ArcWMRun(data, out, vqvae, preset, base_model, device, steps, resume, batch_size, args=args))
-    _finished(ckpt, out)
+    _train(train_arc_world_model, ArcWMRun, data=data, out=out, preset=preset, device=device, steps=steps, resume=resume,
+           batch_size=batch_size, vqvae=vqvae, base_model=base_model)
