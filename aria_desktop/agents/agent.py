@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aria_desktop.games.game import Game
 
@@ -14,6 +14,22 @@ class Choice:
 
     action: int
     xy: tuple[int, int] | None = None
+
+
+@dataclass
+class Insight:
+    """What an agent computed for its last decision, for the Watch panel (every field optional).
+
+    `goal` maps a candidate's label ("UP", "click 12,40", ...) to the predicted probability that it completes
+    the level; `surprise` is the last observed frame's surprise (higher = less expected); `clicks` are the
+    candidate positions (frame x, y) the agent weighed, the chosen one in `chosen.xy`."""
+
+    branch: str = ""  # which rule chose: "goal", "policy", "explore", ...
+    surprise: float | None = None
+    goal: dict[str, float] = field(default_factory=dict)
+    clicks: list[tuple[int, int]] = field(default_factory=list)
+    graph_size: int | None = None
+    chosen: Choice | None = None
 
 
 class Agent(ABC):
@@ -28,6 +44,10 @@ class Agent(ABC):
     @abstractmethod
     def act(self, game: Game) -> Choice:
         """The next action for the game's current state."""
+
+    def insight(self) -> Insight | None:
+        """The last decision's figures (surprise, goal probabilities, branch, ...), or None for agents without."""
+        return None
 
     def report(self) -> list[str]:
         """Short lines for the app's side panel: the plan, surprise, goal probabilities, ..."""
