@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from aria_desktop.agents import make_agent
 from aria_desktop.agents.evaluate import play_episode
 from aria_desktop.agents.explorer import ExplorerAgent, segments, thick_parts
 from aria_desktop.games.catalog import open_game
 from aria_desktop.games.game import Action, Game
+from aria_desktop.session import AGENT, EpisodeRunner
 
 
 class FramesOnly:
@@ -96,10 +96,13 @@ def test_a_game_over_is_followed_by_a_reset_and_never_repeated(arc_env_dir):
 
 
 def test_a_replay_after_a_restart_walks_the_known_solution():
-    game = open_game("maze")
-    agent = make_agent("explorer", game, seed=0)
-    first = play_episode(game, agent, seed=0, max_actions=300)
-    second = play_episode(game, agent, seed=0, max_actions=300)  # same game from the start; the graph is kept
+    game = open_game("maze")  # its levels do not depend on the seed: play-through 2 is the same game again
+    runner = EpisodeRunner(game, 0, "explorer", controller=AGENT, keep_agent=True)
+    agent = runner.agent
+    first = play_episode(runner, max_actions=300)
+    runner.restart()  # from the start; the agent and its graph are kept
+    second = play_episode(runner, max_actions=300)
+    assert runner.agent is agent
     level_up = [next(i for i, s in enumerate(e.steps) if s.levels_completed >= 1) + 1 for e in (first, second)]
     assert level_up[1] < level_up[0]
     assert level_up[1] <= 2 * game.meta.baseline_actions[0]

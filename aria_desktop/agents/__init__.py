@@ -9,7 +9,17 @@ from aria_desktop.games.game import Game, GameKind
 
 AGENT_NAMES = ("random", "explorer", "scripted")
 
-__all__ = ["AGENT_NAMES", "Agent", "Choice", "make_agent"]
+__all__ = ["AGENT_NAMES", "Agent", "Choice", "agents_for", "make_agent"]
+
+# The kinds of game an agent plays; an agent not listed plays the ARC-style ones (grid frames, levels).
+_PLAYS = {"random": set(GameKind), "scripted": {GameKind.ATARI, GameKind.BUILTIN}}
+_ARC_STYLE = {GameKind.BUILTIN, GameKind.ARC}
+
+
+def agents_for(kind: GameKind) -> list[str]:
+    """The agents that play games of this kind, in AGENT_NAMES order (what the app offers; make_agent may still
+    say why one cannot play now, e.g. a model not trained yet)."""
+    return [name for name in AGENT_NAMES if kind in _PLAYS.get(name, _ARC_STYLE)]
 
 
 def make_agent(name: str, game: Game, seed: int | None = None) -> Agent:

@@ -1,6 +1,7 @@
 """Play a game with an agent for N episodes and score it as the ARC-AGI-3 scorecard does (`aria eval agent`).
 
-`play_episode` is the one place an episode is played here, so it can move onto the session runner later.
+An episode here is one play-through of the session runner (aria_desktop/session), GAME_OVERs and level resets
+included, by one agent that keeps what it learned across episodes.
 """
 
 from __future__ import annotations
@@ -10,14 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aria_desktop.agents import Agent, Choice, make_agent
 from aria_desktop.errors import AriaError
 from aria_desktop.games.arc import ArcGame
 from aria_desktop.games.catalog import open_game
-from aria_desktop.games.game import Game
+from aria_desktop.session import AGENT, EpisodeRunner
 from trainers.arc_scorecard import GameScore, StepRecord, plays_from_steps, score_game, total_score
-
-RESET = Choice(0)
 
 
 @dataclass
@@ -77,42 +75,44 @@ class EvalResult:
                 "games": [g.to_dict() for g in self.games]}
 
 
-def play_episode(game: Game, agent: Agent, seed: int, max_actions: int,
-                 on_step: Callable[[], None] | None = None) -> Episode:
-    """Reset the game with `seed` and let the agent act until it wins or has spent `max_actions` (RESETs count).
-    A game that is over accepts only RESET: an agent asking for anything else gets a RESET played for it, as
-    the toolkit's own agents reset on GAME_OVER."""
-    game.reset(seed)
-    agent.reset(game)
-    episode = Episode(seed)
+def play_episode(runner: EpisodeRunner, max_actions: int, on_step: Callable[[], None] | None = None) -> Episode:
+    """The runner's play-through in progress, played by its agent until it wins or has spent `max_actions`
+    (RESETs count). After a GAME_OVER the runner shows the agent the frame and plays the level RESET (a game
+    that is over accepts only RESET, as the toolkit's own agents know): one more action on the scorecard."""
+    episode = Episode(runner.episode.seed)
     start = time.perf_counter()
-    for _ in range(max_actions):
-        over = game.info.get("state") == "GAME_OVER"
-        choice = agent.act(game)
-        if over and choice.action != 0:
-            choice = RESET
-        step = game.step(choice.action, choice.xy)
-        info = step.info
-        episode.steps.append(StepRecord(choice.action, int(info.get("levels_completed", 0)), str(info.get("state", "")),
+    while len(episode.steps) < max_actions:
+        if runner.episode.done and not runner.continues_playthrough():
+            break  # a WIN
+        if runner.episode.done:
+            runner.next_episode()
+            action, info = 0, runner.game.info
+        else:
+            result = runner.agent_step()
+            action, info = result.action, result.step.info
+        episode.steps.append(StepRecord(action, int(info.get("levels_completed", 0)), str(info.get("state", "")),
                                         bool(info.get("full_reset", False))))
         if on_step:
             on_step()
-        if info.get("state") == "WIN":
-            break
     episode.seconds = time.perf_counter() - start
     return episode
 
 
 def evaluate_game(game_id: str, agent_name: str, episodes: int, max_actions: int, seed: int = 0,
                   env_dir: Path | str | None = None, on_step: Callable[[], None] | None = None) -> GameResult:
-    """N episodes (seeds seed, seed+1, ...) by one agent, which keeps what it learned between them (the best
-    play counts, as on the toolkit's scorecard)."""
+    """N episodes (play-throughs from seeds seed, seed+1, ...) by one agent, which keeps what it learned between
+    them (the best play counts, as on the toolkit's scorecard)."""
     game = open_game(game_id, env_dir, seed=seed)
     try:
         if not isinstance(game, ArcGame):
             raise AriaError(f"'{game_id}' has no levels to score; aria eval agent plays ARC-style games (aria games).")
-        agent = make_agent(agent_name, game, seed=seed)
-        played = [play_episode(game, agent, seed + i, max_actions, on_step) for i in range(episodes)]
+        runner = EpisodeRunner(game, seed, agent_name, controller=AGENT, keep_agent=True)
+        played = []
+        for i in range(episodes):
+            if i:
+                runner.restart()  # the next seed; the agent keeps what it learned
+            played.append(play_episode(runner, max_actions, on_step))
+        runner.close()
     finally:
         game.close()
     baseline = game.meta.baseline_actions

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from aria_desktop.agents.agent import Agent, Choice
+from aria_desktop.agents.agent import Agent, Choice, Insight
 from aria_desktop.games.game import Action
 
 RESET = Choice(0)
@@ -161,6 +161,7 @@ class Node:
     frame: bytes  # exact hash of a frame showing this state (its representative)
     levels: int
     untried: list[Candidate] = field(default_factory=list)  # ordered: best tier first
+    clicks: tuple[tuple[int, int], ...] = ()  # every click candidate of the state (tried or not), for the panel
     edges: dict[Choice, tuple] = field(default_factory=dict)  # choice -> node key (OVER for a game over)
 
 
@@ -222,6 +223,7 @@ class ExplorerAgent(Agent):
         self._previous: tuple[bytes, int, Choice] | None = None  # what we saw and did last
         self.since_start = 0  # actions since the level (re)started: a RESET with none would restart the game
         self.decision: Decision | None = None
+        self._insight: Insight | None = None
 
     # -- the Agent interface -------------------------------------------------------------------------------
     def reset(self, game: Any) -> None:
@@ -258,7 +260,20 @@ class ExplorerAgent(Agent):
         choice = self.decision.choice
         self._previous = (raw, levels, choice)
         self.since_start = 0 if choice.action == 0 else self.since_start + 1
+        clicks = self.nodes[self._node(raw, levels)].clicks if not (over or state == "WIN") else ()
+        # A new object per decision: the window reads it while the next decision is being made on another thread.
+        self._insight = Insight(branch=self._branch(self.decision), clicks=list(clicks), graph_size=len(self.nodes),
+                                chosen=choice)
         return choice
+
+    def insight(self) -> Insight | None:
+        return self._insight
+
+    @staticmethod
+    def _branch(d: Decision) -> str:
+        target = f", {len(d.path)} steps to state #{d.target}" if d.target is not None and len(d.path) > 1 else ""
+        tier = f", tier {d.tier}" if d.tier is not None else ""
+        return f"{d.reason}{target}{tier}"
 
     def report(self) -> list[str]:
         d = self.decision
@@ -369,7 +384,9 @@ class ExplorerAgent(Agent):
     def _node(self, raw: bytes, levels: int) -> tuple:
         key = self._key(raw, levels)
         if key not in self.nodes:
-            self.nodes[key] = Node(len(self.nodes), raw, levels, self._candidates(raw))
+            untried = self._candidates(raw)
+            clicks = tuple(c.choice.xy for c in untried if c.choice.xy is not None)
+            self.nodes[key] = Node(len(self.nodes), raw, levels, untried, clicks=clicks)
         return key
 
     def _add(self, t: Transition) -> None:

@@ -1,7 +1,7 @@
 """The side panel: a column of sections. Modes hand the app a list of sections each frame.
 
-Text lines today (the agent's report, episode facts); a progress bar and a curve are here for the
-training panel and the world-model agent's surprise / goal plots to use without changing the panel.
+Text lines (the agent's report, episode facts), a progress bar (training), a curve (loss, an agent's
+surprise over time) and ranked bars (an agent's probability per action that it completes the level).
 """
 
 from __future__ import annotations
@@ -92,6 +92,40 @@ class CurveSection(Section):
             for i, v in enumerate(self.values)
         ]
         pygame.draw.lines(surface, theme.text, False, points, 1)
+
+
+@dataclass
+class RankSection(Section):
+    """Labelled values in [0, 1] as bars, largest first, the top `top` of them (goal probability per action)."""
+
+    title: str
+    values: dict[str, float]
+    top: int = 6
+    empty: str = "-"  # what shows when there are no values
+
+    def _rows(self) -> list[tuple[str, float]]:
+        return sorted(self.values.items(), key=lambda kv: -kv[1])[: self.top]
+
+    def height(self, fonts: Fonts, width: int) -> int:
+        return fonts.normal.get_height() + 4 + max(1, len(self._rows())) * (fonts.small.get_height() + 3)
+
+    def draw(self, surface, rect, fonts, theme) -> None:
+        draw_text(surface, self.title, rect.topleft, fonts.normal, theme.accent, rect.width)
+        y = rect.y + fonts.normal.get_height() + 4
+        rows = self._rows()
+        if not rows:
+            draw_text(surface, self.empty, (rect.x + 4, y), fonts.small, theme.dim, rect.width - 4)
+        label_w, value_w = rect.width * 2 // 5, 48
+        line_h = fonts.small.get_height()
+        for label, value in rows:
+            draw_text(surface, label, (rect.x + 4, y), fonts.small, theme.text, label_w - 8)
+            bar = pygame.Rect(rect.x + label_w, y + 3, rect.width - label_w - value_w, line_h - 6)
+            pygame.draw.rect(surface, theme.dim, bar, 1)
+            filled = bar.inflate(-2, -2)
+            filled.width = int(filled.width * min(1.0, max(0.0, value)))
+            surface.fill(theme.accent, filled)
+            draw_text(surface, f"{value:.2f}", (bar.right + 6, y), fonts.small, theme.text, value_w - 6)
+            y += line_h + 3
 
 
 def draw_panel(

@@ -70,3 +70,21 @@ def window_to_grid(pos: tuple[int, int], rect: pygame.Rect, size: tuple[int, int
         return None
     s = rect.width // size[0]
     return (pos[0] - rect.x) // s, (pos[1] - rect.y) // s
+
+
+def mark_click(surface: pygame.Surface, rect: pygame.Rect, size: tuple[int, int], xy: tuple[int, int],
+               color: tuple[int, int, int], faint: bool = False) -> None:
+    """Mark game pixel `xy` of a frame of `size` drawn at `rect`: a ring around its outlined cell (a click that
+    was made), or with faint=True only the cell's outline (a click that was weighed). A black edge keeps either
+    visible on any colour."""
+    s = max(1, rect.width // size[0])
+    cell = pygame.Rect(rect.x + int(xy[0]) * s, rect.y + int(xy[1]) * s, s, s)
+    if faint:
+        box = cell.inflate(4, 4)
+        pygame.draw.rect(surface, (0, 0, 0), box.inflate(2, 2), 1)
+        pygame.draw.rect(surface, color, box, 1)
+        return
+    radius = max(6, 2 * s)
+    pygame.draw.rect(surface, (0, 0, 0), cell.inflate(2, 2), 1)
+    pygame.draw.circle(surface, (0, 0, 0), cell.center, radius + 2, 2)
+    pygame.draw.circle(surface, color, cell.center, radius, 2)

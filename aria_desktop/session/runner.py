@@ -15,14 +15,17 @@ game: whoever opened it closes it.
 Rules it owns:
 - Seeds (seeds.py): play-through k starts from seed + k; an agent is made with that seed when a
   play-through starts (a continuing episode keeps the agent's stream: a reseeded random agent
-  would replay the moves that lost).
+  would replay the moves that lost), unless keep_agent: then one agent plays them all and keeps
+  what it learned (`aria eval agent`: the best of several plays counts).
 - An episode ends at a step that terminates (WIN, GAME_OVER) or truncates; its outcome is the
   game's state or TRUNCATED (QUIT, RESET, INTERRUPTED when a driver ends it early). With
   max_steps, a play-through still running after that many steps is truncated.
 - Play-throughs: after a GAME_OVER in a game with a level reset (ARC's RESET), next_episode()
   plays that reset (the toolkit resets the level, not the game: progress is kept) and the next
   episode starts from its frame, with the same play-through id, the next index, and start_level =
-  levels completed. After anything else it starts a new play-through (a fresh reset).
+  levels completed. An agent in control sees the GAME_OVER frame first and answers it, as the
+  toolkit's agents do (its answer is the RESET whatever it says): it learns which move lost.
+  After anything else it starts a new play-through (a fresh reset).
 - Take-over: `controller` says who is in control. step() is the person's step (controller 0),
   agent_step() the agent's (1); every recorded step says which. The agent thinks on a worker
   thread when the driver gives a wait (the window must not freeze during a long plan).
@@ -108,11 +111,13 @@ class EpisodeRunner:
         fresh: bool = True,  # the game was just opened, i.e. reset with the first play-through's seed
         first_playthrough: int = 0,  # a batch job that plays play-through k alone starts at k
         fallback_agent: str | None = None,  # plays (with a Notice) when `agent` has no version for this game
+        keep_agent: bool = False,  # one agent for every play-through (see the rules)
     ) -> None:
         self.game = game
         self.schedule = SeedSchedule(seed)
         self.agent_name = agent
         self.fallback_agent = fallback_agent
+        self.keep_agent = keep_agent
         self.agent: Agent | None = None
         self.recording = recording
         self.controller = controller
@@ -138,7 +143,9 @@ class EpisodeRunner:
         frame = self.game.frame if fresh else self.game.reset(seed)
         playthrough = PlayThrough(episode_name(), 0, _levels(self.game.info))
         episode = self._begin(seed, frame, playthrough)
-        if self.agent is not None:  # a new play-through gets a new agent, seeded with its seed
+        if self.agent is not None and self.keep_agent:
+            self.agent.reset(self.game)
+        elif self.agent is not None:  # a new play-through gets a new agent, seeded with its seed
             self.agent = None
             self.ensure_agent()
         return episode
@@ -146,11 +153,17 @@ class EpisodeRunner:
     def _continue_playthrough(self) -> EpisodeState:
         self._finish_thinking()
         last = self.episode
+        saw_it = self.controller == AGENT and self.agent is not None
+        if saw_it:
+            try:
+                self.agent.act(self.game)  # the agent answers the GAME_OVER frame (and so learns what lost)
+            except Exception:  # noqa: BLE001 - its answer is not played anyway; it starts afresh below
+                saw_it = False
         reset = next(a for a in self.game.actions if a.resets)
         frame = self.game.step(reset.index).frame  # the level reset: levels completed are kept
         playthrough = PlayThrough(last.playthrough.id, last.playthrough.index + 1, _levels(self.game.info))
         episode = self._begin(last.seed, frame, playthrough)
-        if self.agent is not None:
+        if self.agent is not None and not saw_it:  # the person played meanwhile: the agent starts afresh
             self.agent.reset(self.game)
         return episode
 
@@ -261,6 +274,17 @@ class EpisodeRunner:
         else:
             self.controller = HUMAN
         return self.controller
+
+    def use_agent(self, name: str) -> Agent:
+        """From now on the agent `name` plays (made now, with the play-through's seed). When it cannot be made
+        the AriaError says why, there is no agent, and the person has control."""
+        self._finish_thinking()
+        self.agent, self.agent_name = None, name
+        try:
+            return self.ensure_agent()
+        except AriaError:
+            self.controller = HUMAN
+            raise
 
     def ensure_agent(self) -> Agent:
         """The agent, made now if it was not yet (with the fallback, when the chosen one has no version here)."""

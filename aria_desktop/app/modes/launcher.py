@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from aria_desktop.agents import AGENT_NAMES
+from aria_desktop.agents import agents_for
 from aria_desktop.app.header import HeaderInfo
 from aria_desktop.app.modes.base import MODES, Mode, modes_in_order, register
 from aria_desktop.app.render import frame_to_rgb, integer_scale
@@ -98,7 +98,8 @@ class LauncherMode(Mode):
                 return True
         cfg = self.app.selection
         if key == pygame.K_a:
-            cfg.agent = AGENT_NAMES[(AGENT_NAMES.index(cfg.agent) + 1) % len(AGENT_NAMES)] if cfg.agent in AGENT_NAMES else AGENT_NAMES[0]
+            offered = agents_for(self.entry.kind)  # the agents that play the selected game
+            cfg.agent = offered[(offered.index(cfg.agent) + 1) % len(offered)] if cfg.agent in offered else offered[0]
             return True
         if key == pygame.K_c:
             cfg.record = not cfg.record
@@ -227,7 +228,9 @@ class LauncherMode(Mode):
         fonts, theme, cfg = self.app.fonts, self.app.config.theme, self.app.selection
         y += 10
         settings = [
-            (f"Agent for watch / take-over: {cfg.agent}   [A] to change", theme.text),
+            (f"Agent for watch / take-over: {cfg.agent}" + ("" if cfg.agent in agents_for(self.entry.kind) else
+                                                            " (not for this game: random plays)") + "   [A] to change",
+             theme.text),
             (f"Recording: {'on' if cfg.record else 'off'}   [C] to switch", theme.text if cfg.record else theme.dim),
             self._folder_line("Recordings folder", "out_dir", str(cfg.out_dir), "O"),
             self._folder_line("Environments folder", "env_dir", str(cfg.env_dir or "(none: built-in games only)"), "E"),

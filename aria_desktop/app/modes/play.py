@@ -3,7 +3,9 @@
 Breakout runs in real time at its native step rate (the keys held at each step decide the action);
 ARC games are turn based (one key or click is one action) and their animation frames play at the
 game's frame rate. Tab hands control between the person and the agent without a reset; every
-recorded step says who acted (controller 0 human, 1 agent).
+recorded step says who acted (controller 0 human, 1 agent). G picks the agent among those that play
+the game; the side panel shows what it computed (Agent.insight(): surprise over time, the probability
+each action completes the level, its branch and graph) and its clicks are marked on the frame.
 """
 
 from __future__ import annotations
@@ -14,16 +16,20 @@ from collections.abc import Callable
 import numpy as np
 import pygame
 
+from aria_desktop.agents import agents_for
+from aria_desktop.agents.agent import Insight
 from aria_desktop.app.header import HeaderInfo, level_text
 from aria_desktop.app.keymap import KeyAction, KeyMap, KeyTable, chord, keymap_for, normalise
 from aria_desktop.app.modes.base import Mode, register
-from aria_desktop.app.panel import Section, TextSection
-from aria_desktop.app.render import draw_frame, frame_size, window_to_grid
+from aria_desktop.app.panel import CurveSection, RankSection, Section, TextSection
+from aria_desktop.app.render import draw_frame, frame_size, mark_click, window_to_grid
+from aria_desktop.errors import AriaError
 from aria_desktop.games.catalog import open_game
 from aria_desktop.games.game import Game, GameKind
 from aria_desktop.session import AGENT, HUMAN, EpisodeRunner, EpisodeSaved, RecordingSession, StepResult
 
 MAX_PENDING = 8  # turn-based input queued while an animation plays
+TRACE_LENGTH = 200  # agent decisions the panel's curve shows
 
 # The mode's own keys (the game's keys come from its KeyMap); handle_event dispatches through this table.
 PLAY_KEYS = KeyTable(
@@ -32,6 +38,7 @@ PLAY_KEYS = KeyTable(
     KeyAction((pygame.K_n,), "step_once", "one step while paused"),
     KeyAction((pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS, pygame.K_RIGHTBRACKET), "faster", "faster", "+ / ]"),
     KeyAction((pygame.K_MINUS, pygame.K_KP_MINUS, pygame.K_LEFTBRACKET), "slower", "slower", "- / ["),
+    KeyAction((pygame.K_g,), "next_agent", "the next agent for this game (watch / take-over)"),
 )
 _MODIFIERS = {pygame.K_LCTRL, pygame.K_RCTRL, pygame.K_LSHIFT, pygame.K_RSHIFT}
 
@@ -55,6 +62,9 @@ class PlayMode(Mode):
             chosen.game = game
         if agent:
             chosen.agent = agent
+        self.agent_problem: str | None = None  # why the chosen agent cannot play (the panel says it)
+        self.insight: Insight | None = None  # what the agent computed for the step on screen
+        self.trace: deque[float] = deque(maxlen=TRACE_LENGTH)  # its surprise (or graph size) per decision
         self.game: Game = self.open_game(seed)  # reset with the first seed: built once
         try:
             self.runner = self.make_runner(seed)
@@ -80,10 +90,22 @@ class PlayMode(Mode):
 
     def make_runner(self, seed: int) -> EpisodeRunner:
         chosen = self.app.selection
+        # An agent that does not play this game gives way to the random one (with a notice); one that plays it
+        # but cannot be made now (no trained model) says why in the panel, and the person plays meanwhile.
+        fallback = None if chosen.agent in agents_for(self.game.kind) else "random"
         runner = EpisodeRunner(self.game, seed, chosen.agent, RecordingSession(chosen.out_dir, chosen.record),
-                               self.start_controller, fallback_agent="random")
-        runner.ensure_agent()  # now, so the panel names the agent Tab would hand control to
+                               HUMAN, fallback_agent=fallback)
+        try:
+            runner.ensure_agent()  # now, so the panel names the agent Tab would hand control to
+        except AriaError as e:
+            self._agent_failed(e)
+        else:
+            runner.controller = self.start_controller
         return runner
+
+    def _agent_failed(self, e: AriaError) -> None:
+        self.agent_problem = str(e)
+        self.app.show_error(self.agent_problem)
 
     # -- what the runner knows ---------------------------------------------------------------------
     @property
@@ -127,6 +149,7 @@ class PlayMode(Mode):
         self.pending.clear()
         self.last_action = ""
         self.keymap = keymap_for(self.game)
+        self.insight = None  # its clicks were for the last episode's frame
 
     def _next_episode(self) -> None:
         self.runner.next_episode()
@@ -153,11 +176,23 @@ class PlayMode(Mode):
         self.last_action = self.game.action(action).name if action in self.keymap.action_ids else str(action)
         if xy is not None:
             self.last_action += f" at {xy}"
+        if result.controller == AGENT:
+            self._note_insight()
         self.shown = result.step.frames[0]
         self.animation.extend(result.step.frames[1:])
         self.anim_clock = 0.0
         if tuple(a.index for a in self.game.actions) != self.keymap.action_ids:
             self.keymap = keymap_for(self.game)  # ARC games can change their actions per level
+
+    def _note_insight(self) -> None:
+        """Keep what the agent computed for the step just played (read now: its next decision has not started)."""
+        agent = self.runner.agent
+        self.insight = agent.insight() if agent is not None else None
+        if self.insight is None:
+            return
+        value = self.insight.surprise if self.insight.surprise is not None else self.insight.graph_size
+        if value is not None:
+            self.trace.append(float(value))
 
     def _act(self, action: int, xy: tuple[int, int] | None) -> None:
         self._played(self.runner.step(action, xy, HUMAN))
@@ -291,7 +326,28 @@ class PlayMode(Mode):
     def key_actions(self) -> dict[str, Callable[[], None]]:
         """What each action of the key table does."""
         return {"take_over": self.take_over, "pause": self.toggle_pause, "step_once": self.request_step,
-                "faster": lambda: self.change_speed(1), "slower": lambda: self.change_speed(-1)}
+                "faster": lambda: self.change_speed(1), "slower": lambda: self.change_speed(-1),
+                "next_agent": self.next_agent}
+
+    def next_agent(self) -> None:
+        """The next of the agents that play this game; it plays from the state the game is in."""
+        offered = agents_for(self.game.kind)
+        current = self.agent_name
+        name = offered[(offered.index(current) + 1) % len(offered)] if current in offered else offered[0]
+        self.choose_agent(name)
+
+    def choose_agent(self, name: str) -> None:
+        self.app.selection.agent = name  # the launcher and the next mode start with it
+        self.insight, self.trace = None, deque(maxlen=TRACE_LENGTH)
+        self.step_clock = 0.0
+        try:
+            self.runner.use_agent(name)
+        except AriaError as e:  # the person has control and can pick another agent
+            self._agent_failed(e)
+            return
+        self.agent_problem = None
+        self.app.error = None
+        self.app.show_message(f"The {name} agent " + ("plays now." if self.controller == AGENT else "takes over on Tab."))
 
     def toggle_pause(self) -> None:
         self.paused = not self.paused
@@ -308,7 +364,12 @@ class PlayMode(Mode):
 
     def take_over(self) -> None:
         """Hand control to the other side, keeping the game, its state and the recording going."""
-        self.runner.take_over()
+        try:
+            self.runner.take_over()
+        except AriaError as e:  # the agent cannot be made: the person keeps control
+            self._agent_failed(e)
+            return
+        self.insight = None  # the person may have moved the game on
         self._report()
         self.held.clear()
         self.tapped.clear()
@@ -323,6 +384,7 @@ class PlayMode(Mode):
         play_area = pygame.Rect(area.x, area.y, area.width, max(area.height - strip - 6, 1))
         self.frame_rect = draw_frame(surface, self.shown, play_area)
         self._draw_hover(surface)
+        self._draw_agent_clicks(surface)
         self.banner_rect = None
         lines = self.banner_lines()
         if lines:
@@ -361,6 +423,19 @@ class PlayMode(Mode):
         box = pygame.Rect(self.frame_rect.x + cell[0] * s, self.frame_rect.y + cell[1] * s, s, s)
         pygame.draw.rect(surface, self.app.config.theme.accent, box.inflate(2, 2), 1)
 
+    def _draw_agent_clicks(self, surface: pygame.Surface) -> None:
+        """The clicks the agent weighed for the step on screen (faint) and the one it made (bright)."""
+        insight = self.insight
+        if insight is None or self.controller != AGENT or self.keymap.click_action is None:
+            return
+        size, theme = frame_size(self.shown), self.app.config.theme
+        chosen = insight.chosen.xy if insight.chosen is not None else None
+        for xy in insight.clicks:
+            if xy != chosen:
+                mark_click(surface, self.frame_rect, size, xy, theme.dim, faint=True)
+        if chosen is not None:
+            mark_click(surface, self.frame_rect, size, chosen, theme.agent)
+
     def controller_label(self) -> str:
         return "human" if self.controller == HUMAN else f"agent: {self.agent_name}"
 
@@ -389,6 +464,7 @@ class PlayMode(Mode):
         episode = self.runner.episode
         facts = [
             f"{self.controller_label()} is playing; Tab hands control to {other}",
+            f"G picks the agent: {', '.join(agents_for(self.game.kind))}",
             f"episode {self.runner.episodes} · seed {episode.seed} · step {self.steps}",
         ]
         if self.game.kind is not GameKind.ATARI:
@@ -406,11 +482,37 @@ class PlayMode(Mode):
             recording = ["not recording" + ("" if self.app.selection.record else " (switched off)")]
         if rec.saved:
             recording.append(f"last: {rec.saved[-1].name}")
-        sections: list[Section] = [TextSection("Play", facts), TextSection("Recording", recording)]
+        sections: list[Section] = [TextSection("Play", facts)]
         agent = self.runner.agent
-        if agent is not None and self.controller == AGENT:
+        if self.agent_problem is not None:
+            sections.append(TextSection(f"Agent: {self.agent_name}", [self.agent_problem,
+                                                                      "G picks another agent; you can play meanwhile."]))
+        elif agent is not None and self.controller == AGENT:
+            sections += self._insight_sections()
             thinking = ["thinking..."] if self.runner.thinking else []
             sections.append(TextSection(f"Agent: {self.agent_name}", thinking + (agent.report() or ["(no report)"])))
+        sections.append(TextSection("Recording", recording))
+        return sections
+
+    def _insight_sections(self) -> list[Section]:
+        """The agent's figures: a trace over its decisions, the goal probability per action, its branch."""
+        insight, sections = self.insight, []
+        if insight is None:
+            return sections
+        if len(self.trace) > 1:
+            title = "Surprise" if insight.surprise is not None else "Graph size (distinct states)"
+            sections.append(CurveSection(title, list(self.trace), plot_height=70))
+        if insight.goal:
+            sections.append(RankSection("Chance to complete the level", insight.goal))
+        lines = [f"branch: {insight.branch or '-'}"]
+        if insight.graph_size is not None:
+            lines.append(f"graph: {insight.graph_size} states")
+        if insight.chosen is not None:
+            chosen = self.game.action(insight.chosen.action).name if insight.chosen.action in self.keymap.action_ids \
+                else str(insight.chosen.action)
+            lines.append(f"chose {chosen}" + (f" at {insight.chosen.xy}" if insight.chosen.xy else "")
+                         + (f" of {len(insight.clicks)} click candidates" if insight.clicks else ""))
+        sections.append(TextSection("Decision", lines))
         return sections
 
     def game_help_lines(self) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ import pygame
 from aria_desktop.app.header import HeaderInfo
 from aria_desktop.app.modes.base import Mode, register
 from aria_desktop.app.panel import Section, TextSection
-from aria_desktop.app.render import draw_frame, frame_size, window_to_grid
+from aria_desktop.app.render import draw_frame, frame_size, mark_click, window_to_grid
 from aria_desktop.app.text import draw_text, wrap
 
 BREAKOUT_ACTIONS = ("NOOP", "FIRE", "RIGHT", "LEFT")
@@ -318,15 +318,9 @@ class ReplayMode(Mode):
         step = self.click_step
         if step is None:
             return
-        view, rect, theme = self.view, self.frame_rect, self.app.config.theme
-        x, y = (int(v) for v in view.xy[step])
-        s = rect.width // frame_size(self.shown)[0]
-        cell = pygame.Rect(rect.x + x * s, rect.y + y * s, s, s)
+        view, theme = self.view, self.app.config.theme
         color = theme.agent if view.controllers[step] else theme.human
-        radius = max(6, 2 * s)
-        pygame.draw.rect(surface, (0, 0, 0), cell.inflate(2, 2), 1)
-        pygame.draw.circle(surface, (0, 0, 0), cell.center, radius + 2, 2)  # keeps the ring visible on any colour
-        pygame.draw.circle(surface, color, cell.center, radius, 2)
+        mark_click(surface, self.frame_rect, frame_size(self.shown), tuple(int(v) for v in view.xy[step]), color)
 
     def _draw_timeline(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         """One column per step (or per group of steps): who acted, where rewards came, and the cursor."""
