@@ -201,3 +201,24 @@ def test_a_reset_is_a_shortcut_to_the_level_start_and_the_plan_is_then_walked():
             np.testing.assert_array_equal(step.frame, level_start[levels])  # back at the level's start
     assert plan is not None, "no reset was planned"
     assert walked == plan[1:]  # the known moves from the start, then the untried branch
+
+
+def test_insight_names_the_branch_the_graph_and_the_click_candidates_of_the_frame():
+    game = open_game("tile")
+    agent = ExplorerAgent()
+    view = FramesOnly(game)
+    agent.reset(view)
+    assert agent.insight() is None  # no decision yet
+    seen = []
+    for _ in range(6):
+        choice = agent.act(view)
+        insight = agent.insight()
+        seen.append(insight)
+        assert insight.chosen == choice and insight.graph_size == agent.n_states
+        assert insight.branch.startswith(agent.decision.reason)
+        assert insight.clicks and all(0 <= x < 64 and 0 <= y < 64 for x, y in insight.clicks)
+        assert choice.xy is None or choice.xy in insight.clicks
+        game.step(choice.action, choice.xy)
+    assert len({id(i) for i in seen}) == len(seen)  # a new one per decision: the window may hold the last one
+    assert seen[-1].graph_size > seen[0].graph_size
+    game.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from aria_desktop.agents import Agent, Choice
 from aria_desktop.errors import AriaError
 from aria_desktop.games.arc import ArcGame
 from aria_desktop.games.catalog import open_game
@@ -199,4 +200,50 @@ def test_the_person_never_steps_the_game_while_the_agent_still_reads_it(arc_env_
     game.step = lambda *args: (log.append("game stepped"), step(*args))[1]
     runner.step(RIGHT)
     assert log == ["agent read the game", "game stepped"] and runner.episode.steps_by == [1, 0]
+    game.close()
+
+
+class PlannedAgent(Agent):
+    """Plays a fixed plan and notes every state it was shown and every reset."""
+
+    def __init__(self, plan: list[int]) -> None:
+        self.plan, self.shown, self.resets = list(plan), [], 0
+
+    def reset(self, game) -> None:
+        self.resets += 1
+
+    def act(self, game) -> Choice:
+        self.shown.append(game.info["state"])
+        return Choice(self.plan.pop(0) if self.plan else 1)
+
+
+def test_an_agent_in_control_sees_the_game_over_before_the_level_reset(arc_env_dir):
+    game = open_game("toyw", arc_env_dir)
+    runner = EpisodeRunner(game, 0, "random", controller=AGENT)
+    runner.agent = agent = PlannedAgent([RIGHT] * 4)  # level 1's goal, then level 2's lava
+    for _ in range(4):
+        runner.agent_step()
+    assert runner.episode.outcome == "GAME_OVER" and agent.shown == ["NOT_FINISHED"] * 4
+    runner.next_episode()
+    assert agent.shown[-1] == "GAME_OVER" and agent.resets == 0  # it answered the frame: no reset behind its back
+    assert game.info["state"] == "NOT_FINISHED" and game.info["levels_completed"] == 1
+    runner.take_over()  # the person loses next: the agent did not see it, so it starts afresh
+    runner.step(RIGHT, controller=HUMAN)
+    runner.next_episode()
+    assert len(agent.shown) == 5 and agent.resets == 1
+    game.close()
+
+
+def test_keep_agent_plays_every_playthrough_with_one_agent_and_use_agent_switches(arc_env_dir):
+    game = open_game("toyw", arc_env_dir)
+    runner = EpisodeRunner(game, 0, "random", controller=AGENT, keep_agent=True)
+    first = runner.agent
+    runner.agent_step()
+    runner.restart()
+    assert runner.agent is first and runner.episode.seed == 1
+    assert runner.use_agent("explorer") is runner.agent and runner.agent_name == "explorer"
+    assert runner.controller == AGENT
+    with pytest.raises(AriaError, match="Unknown agent 'genius'"):
+        runner.use_agent("genius")
+    assert runner.agent is None and runner.controller == HUMAN  # the person has control
     game.close()

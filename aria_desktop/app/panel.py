@@ -130,13 +130,17 @@ class RankSection(Section):
 
 def draw_panel(
     surface: pygame.Surface, rect: pygame.Rect, sections: list[Section], fonts: Fonts, theme: Theme
-) -> None:
+) -> list[tuple[Section, pygame.Rect]]:
+    """Draw the sections top down; returns where each one went (those that fit)."""
     surface.fill(theme.panel, rect)
     inner = rect.inflate(-20, -16)
     y = inner.y
+    placed = []
     for section in sections:
         h = section.height(fonts, inner.width)
         if y + h > inner.bottom:
             break  # out of room: later sections are less important
-        section.draw(surface, pygame.Rect(inner.x, y, inner.width, h), fonts, theme)
+        placed.append((section, pygame.Rect(inner.x, y, inner.width, h)))
+        section.draw(surface, placed[-1][1], fonts, theme)
         y += h + 10
+    return placed
