@@ -60,7 +60,7 @@ def test_the_agents_clicks_are_marked_on_the_frame(tmp_path):
     theme = app.config.theme
     for _ in range(400):
         ticks(app, 1)
-        if app.mode.insight is not None and app.mode.insight.chosen.xy is not None:
+        if app.mode.marked is not None and app.mode.marked.chosen.xy is not None:
             break
     tap(pygame.K_p)  # pause on the click; its animation plays out
     ticks(app, 30)

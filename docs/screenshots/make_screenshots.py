@@ -2,9 +2,9 @@
 
     xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots/make_screenshots.py
 
-Plays Breakout as a person, hands over to the scripted agent and takes back control, watches the
-agent, replays the take-over episode, plays the built-in Maze, opens the help overlay, and replays a click
-in the built-in Lamp; saves one
+Plays Breakout as a person, hands over to the scripted agent and takes back control, replays the
+take-over episode, plays the built-in Maze, opens the help overlay, replays a click in the built-in Lamp
+and watches the explorer play Lamp; saves one
 PNG per view next to this file. Recordings go to a temporary folder.
 """
 
@@ -66,9 +66,6 @@ def main() -> None:
         post(pygame.K_RIGHT, up=True)
         run(app, 8)
         shot(app, "takeover")
-        post(pygame.K_F4)
-        run(app, 420)
-        shot(app, "watch")
         post(pygame.K_F5)
         run(app, 5)
         post(pygame.K_PAGEUP)  # the take-over episode
@@ -78,7 +75,7 @@ def main() -> None:
         app.mode.seek(handover + 3)
         run(app, 3)
         shot(app, "replay")
-        app.config.game = "maze"
+        app.selection.game = "maze"
         app.switch("play")
         run(app, 5)
         for key in (pygame.K_RIGHT, pygame.K_RIGHT, pygame.K_DOWN, pygame.K_DOWN):
@@ -90,7 +87,7 @@ def main() -> None:
         run(app, 3)
         shot(app, "help")
         post(pygame.K_F1)
-        app.config.game = "lamp"  # a click game: replay marks where the click landed
+        app.selection.game = "lamp"  # a click game: replay marks where the click landed
         app.switch("play")
         run(app, 5)
         rect = app.mode.frame_rect
@@ -107,6 +104,14 @@ def main() -> None:
                                              buttons=(0, 0, 0)))
         run(app, 3)
         shot(app, "replay_arc")
+        app.selection.agent = "explorer"  # the explorer on Lamp: its graph in the panel, its clicks on the frame
+        post(pygame.K_F4)
+        run(app, 120)
+        while app.mode.marked is None or app.mode.marked.chosen.xy is None:  # a click on the level shown
+            run(app, 1)
+        post(pygame.K_p)
+        run(app, 20)
+        shot(app, "watch")
         app.quit()
         app.tick()
 

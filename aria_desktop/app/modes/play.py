@@ -64,6 +64,7 @@ class PlayMode(Mode):
             chosen.agent = agent
         self.agent_problem: str | None = None  # why the chosen agent cannot play (the panel says it)
         self.insight: Insight | None = None  # what the agent computed for the step on screen
+        self.marked: Insight | None = None  # the same, while its clicks still fit the frame (the level is the same)
         self.trace: deque[float] = deque(maxlen=TRACE_LENGTH)  # its surprise (or graph size) per decision
         self.game: Game = self.open_game(seed)  # reset with the first seed: built once
         try:
@@ -149,7 +150,7 @@ class PlayMode(Mode):
         self.pending.clear()
         self.last_action = ""
         self.keymap = keymap_for(self.game)
-        self.insight = None  # its clicks were for the last episode's frame
+        self.insight = self.marked = None  # its clicks were for the last episode's frame
 
     def _next_episode(self) -> None:
         self.runner.next_episode()
@@ -177,17 +178,18 @@ class PlayMode(Mode):
         if xy is not None:
             self.last_action += f" at {xy}"
         if result.controller == AGENT:
-            self._note_insight()
+            self._note_insight(same_level=result.step.reward == 0 or self.game.kind is GameKind.ATARI)
         self.shown = result.step.frames[0]
         self.animation.extend(result.step.frames[1:])
         self.anim_clock = 0.0
         if tuple(a.index for a in self.game.actions) != self.keymap.action_ids:
             self.keymap = keymap_for(self.game)  # ARC games can change their actions per level
 
-    def _note_insight(self) -> None:
+    def _note_insight(self, same_level: bool) -> None:
         """Keep what the agent computed for the step just played (read now: its next decision has not started)."""
         agent = self.runner.agent
         self.insight = agent.insight() if agent is not None else None
+        self.marked = self.insight if same_level else None  # a new level's frame: the clicks were for the old one
         if self.insight is None:
             return
         value = self.insight.surprise if self.insight.surprise is not None else self.insight.graph_size
@@ -338,7 +340,8 @@ class PlayMode(Mode):
 
     def choose_agent(self, name: str) -> None:
         self.app.selection.agent = name  # the launcher and the next mode start with it
-        self.insight, self.trace = None, deque(maxlen=TRACE_LENGTH)
+        self.insight = self.marked = None
+        self.trace = deque(maxlen=TRACE_LENGTH)
         self.step_clock = 0.0
         try:
             self.runner.use_agent(name)
@@ -369,7 +372,7 @@ class PlayMode(Mode):
         except AriaError as e:  # the agent cannot be made: the person keeps control
             self._agent_failed(e)
             return
-        self.insight = None  # the person may have moved the game on
+        self.insight = self.marked = None  # the person may have moved the game on
         self._report()
         self.held.clear()
         self.tapped.clear()
@@ -425,7 +428,7 @@ class PlayMode(Mode):
 
     def _draw_agent_clicks(self, surface: pygame.Surface) -> None:
         """The clicks the agent weighed for the step on screen (faint) and the one it made (bright)."""
-        insight = self.insight
+        insight = self.marked
         if insight is None or self.controller != AGENT or self.keymap.click_action is None:
             return
         size, theme = frame_size(self.shown), self.app.config.theme
