@@ -157,3 +157,21 @@ def test_rank_bars_are_sorted_longest_first_and_cut_to_the_top(tmp_path):
     assert lengths[0] > lengths[1] > lengths[2] > 0
     assert lengths[0] / lengths[2] == pytest.approx(0.9 / 0.2, rel=0.15)
     app.close()
+
+
+def test_the_launcher_offers_the_agents_of_the_selected_game(tmp_path):
+    app = make_app(tmp_path, "launcher", game="breakout", agent="explorer")
+    ticks(app, 1)
+    assert app.mode.entry.id == "breakout"
+    tap(pygame.K_a)  # explorer does not play Breakout: the first that does
+    ticks(app, 1)
+    assert app.selection.agent == "random"
+    tap(pygame.K_a)
+    tap(pygame.K_a)
+    ticks(app, 1)
+    assert app.selection.agent == "random"  # random -> scripted -> random: the explorer is skipped
+    app.mode.selected = [g.open_id for g in app.mode.games].index("maze")
+    tap(pygame.K_a)
+    ticks(app, 1)
+    assert app.selection.agent == "explorer"  # on an ARC-style game it is offered
+    app.close()

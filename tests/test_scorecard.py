@@ -131,13 +131,15 @@ def test_matches_the_toolkit_scorecard_on_random_episodes():
 @pytest.mark.parametrize("agent_name", ["explorer", "random"])
 def test_matches_the_toolkit_scorecard_of_a_played_game(agent_name):
     """Two episodes of maze through the toolkit's wrapper: its own scorecard saw the same plays."""
-    from aria_desktop.agents import make_agent
     from aria_desktop.agents.evaluate import play_episode
     from aria_desktop.games.catalog import open_game
+    from aria_desktop.session import AGENT, EpisodeRunner
 
     game = open_game("maze")
-    agent = make_agent(agent_name, game, seed=0)
-    episodes = [play_episode(game, agent, seed, max_actions=150) for seed in (0, 1)]
+    runner = EpisodeRunner(game, 0, agent_name, controller=AGENT, keep_agent=True)  # as aria eval agent plays
+    episodes = [play_episode(runner, max_actions=150)]
+    runner.restart()
+    episodes.append(play_episode(runner, max_actions=150))
     ours = score_game([p for e in episodes for p in plays_from_steps(e.steps)], game.meta.baseline_actions)
     toolkit = game._arcade.get_scorecard().environments[0]  # the toolkit keeps a scorecard of every play
     assert ours.score == pytest.approx(toolkit.score)
