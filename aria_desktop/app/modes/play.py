@@ -65,6 +65,7 @@ class PlayMode(Mode):
         self.agent_problem: str | None = None  # why the chosen agent cannot play (the panel says it)
         self.insight: Insight | None = None  # what the agent computed for the step on screen
         self.marked: Insight | None = None  # the same, while its clicks still fit the frame (the level is the same)
+        self.agent_report: list[str] = []  # its report() lines, read when it is not thinking (it may change them then)
         self.trace: deque[float] = deque(maxlen=TRACE_LENGTH)  # its surprise (or graph size) per decision
         self.game: Game = self.open_game(seed)  # reset with the first seed: built once
         try:
@@ -151,6 +152,7 @@ class PlayMode(Mode):
         self.last_action = ""
         self.keymap = keymap_for(self.game)
         self.insight = self.marked = None  # its clicks were for the last episode's frame
+        self._read_report()
 
     def _next_episode(self) -> None:
         self.runner.next_episode()
@@ -185,10 +187,15 @@ class PlayMode(Mode):
         if tuple(a.index for a in self.game.actions) != self.keymap.action_ids:
             self.keymap = keymap_for(self.game)  # ARC games can change their actions per level
 
+    def _read_report(self) -> None:
+        agent = self.runner.agent
+        self.agent_report = agent.report() if agent is not None else []
+
     def _note_insight(self, same_level: bool) -> None:
         """Keep what the agent computed for the step just played (read now: its next decision has not started)."""
         agent = self.runner.agent
         self.insight = agent.insight() if agent is not None else None
+        self._read_report()
         self.marked = self.insight if same_level else None  # a new level's frame: the clicks were for the old one
         if self.insight is None:
             return
@@ -349,6 +356,7 @@ class PlayMode(Mode):
             self._agent_failed(e)
             return
         self.agent_problem = None
+        self._read_report()
         self.app.error = None
         self.app.show_message(f"The {name} agent " + ("plays now." if self.controller == AGENT else "takes over on Tab."))
 
@@ -373,6 +381,7 @@ class PlayMode(Mode):
             self._agent_failed(e)
             return
         self.insight = self.marked = None  # the person may have moved the game on
+        self._read_report()
         self._report()
         self.held.clear()
         self.tapped.clear()
@@ -493,7 +502,7 @@ class PlayMode(Mode):
         elif agent is not None and self.controller == AGENT:
             sections += self._insight_sections()
             thinking = ["thinking..."] if self.runner.thinking else []
-            sections.append(TextSection(f"Agent: {self.agent_name}", thinking + (agent.report() or ["(no report)"])))
+            sections.append(TextSection(f"Agent: {self.agent_name}", thinking + (self.agent_report or ["(no report)"])))
         sections.append(TextSection("Recording", recording))
         return sections
 
