@@ -175,3 +175,19 @@ def test_the_launcher_offers_the_agents_of_the_selected_game(tmp_path):
     ticks(app, 1)
     assert app.selection.agent == "explorer"  # on an ARC-style game it is offered
     app.close()
+
+
+def test_click_marks_go_when_a_new_level_is_shown(tmp_path):
+    app = make_app(tmp_path, "watch", game="lamp", agent="explorer", record=False)
+    levels = 0
+    for _ in range(600):
+        ticks(app, 1)
+        now = app.mode.game.info["levels_completed"]
+        if now > levels:  # this frame's step completed a level: its clicks were weighed on the old level's frame
+            assert app.mode.insight is not None and app.mode.marked is None
+            break
+        if app.mode.insight is not None and app.mode.insight.chosen.xy is not None:
+            assert app.mode.marked is app.mode.insight  # on the same level they are marked
+    else:
+        raise AssertionError("the explorer did not complete lamp's first level")
+    app.close()
