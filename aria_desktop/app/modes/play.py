@@ -176,7 +176,7 @@ class PlayMode(Mode):
         if result is None:
             return
         action, xy = result.action, result.xy
-        self.last_action = self.game.action(action).name if action in self.keymap.action_ids else str(action)
+        self.last_action = self._action_name(action)
         if xy is not None:
             self.last_action += f" at {xy}"
         if result.controller == AGENT:
@@ -186,6 +186,9 @@ class PlayMode(Mode):
         self.anim_clock = 0.0
         if tuple(a.index for a in self.game.actions) != self.keymap.action_ids:
             self.keymap = keymap_for(self.game)  # ARC games can change their actions per level
+
+    def _action_name(self, action: int) -> str:
+        return self.game.action(action).name if action in self.keymap.action_ids else str(action)
 
     def _read_report(self) -> None:
         agent = self.runner.agent
@@ -520,9 +523,7 @@ class PlayMode(Mode):
         if insight.graph_size is not None:
             lines.append(f"graph: {insight.graph_size} states")
         if insight.chosen is not None:
-            chosen = self.game.action(insight.chosen.action).name if insight.chosen.action in self.keymap.action_ids \
-                else str(insight.chosen.action)
-            lines.append(f"chose {chosen}" + (f" at {insight.chosen.xy}" if insight.chosen.xy else "")
+            lines.append(f"chose {self._action_name(insight.chosen.action)}" + (f" at {insight.chosen.xy}" if insight.chosen.xy else "")
                          + (f" of {len(insight.clicks)} click candidates" if insight.clicks else ""))
         sections.append(TextSection("Decision", lines))
         return sections
