@@ -11,10 +11,11 @@ Two layouts of the same weights-shape family, chosen by `AtariWorldModelConfig.l
   both go through `embed_frames`, the same blocks and `logits`, so they are the same function.
   As with any stacked sliding-window attention, frames older than the window still reach the output
   indirectly, through the cached representations of the frames inside it.
-  Optional locality (`past_rows`, `band_own_frame`): grid tokens see other frames' (and optionally their own
-  frame's) grid only in nearby rows. Training applies it as a mask; the cached pass skips the masked work
-  with fused attention over the own block, a strided band of the cache and the action tokens, merged by
-  log-sum-exp — the same function again (the tests compare them).
+  `temporal` says what a frame's tokens see of the earlier frames in the window: "window" = all their tokens;
+  "cell" (the default) = only the same grid cell and the action tokens, as in the space-time factorised
+  transformers of video world models (Genie): the frame's own block carries the spatial mixing, layer by layer,
+  so a cell still learns where the ball came from, and a dream frame attends to 337 + 2·3 keys instead of 1348.
+  Training applies it as a mask; the cached pass computes exactly that attention (the tests compare them).
 - "seed": the seed's sequence, rebuilt for every predicted frame: 4 history frames × 336 tokens with
   learned temporal embeddings 0..3, the action token, and 336 query tokens (temporal embedding 4, action
   spatial bias, FiLM); full attention over the 1681 tokens; logits from the queries. Frames before the
@@ -34,6 +35,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 Layout = Literal["cached", "seed"]
+Temporal = Literal["window", "cell"]
 
 
 @dataclass
@@ -51,11 +53,7 @@ class AtariWorldModelConfig:
     film_scale: float = 0.2  # FiLM: x * (1 + film_scale * tanh(film[action]))
     layout: Layout = "cached"
     rope_base: float = 100.0  # rotary frequencies over frame distances ("cached"); frames are few, so a small base
-    # "cached" only: None = a frame's tokens attend to every token of the frames in the window; R = a grid token
-    # attends to the earlier frames' grid tokens only in rows within R of its own (and to all their action
-    # tokens): fewer keys per dream frame (337 + 3*(16*(2R+1)+1) instead of 1348)
-    past_rows: int | None = None
-    band_own_frame: bool = False  # with past_rows R: a grid token sees its own frame's grid only within R rows too
+    temporal: Temporal = "cell"  # "cached" only: what a frame sees of the earlier frames (see the module docstring)
 
     @classmethod
     def tiny(cls, **overrides) -> AtariWorldModelConfig:
@@ -68,10 +66,8 @@ class AtariWorldModelConfig:
     def __post_init__(self) -> None:
         if self.layout not in ("cached", "seed"):
             raise ValueError(f"unknown world-model layout {self.layout!r}: use 'cached' or 'seed'")
-        if self.layout == "seed" and (self.past_rows is not None or self.band_own_frame):
-            raise ValueError("past_rows and band_own_frame belong to the 'cached' layout")
-        if self.band_own_frame and self.past_rows is None:
-            raise ValueError("band_own_frame needs past_rows (the band's half-height in rows)")
+        if self.temporal not in ("window", "cell"):
+            raise ValueError(f"unknown temporal attention {self.temporal!r}: use 'window' or 'cell'")
         if self.d_model % self.n_heads or (self.d_model // self.n_heads) % 2 or self.d_model % 2:
             raise ValueError("d_model must split into an even head size over n_heads")
 
@@ -81,6 +77,17 @@ class AtariWorldModelConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AtariWorldModelConfig:
+        """A saved config. Those written before `temporal` existed attended to the whole window; the banded-rows
+        experiment (`past_rows`) is gone."""
+        d = dict(d)
+        if d.pop("past_rows", None) is not None or d.pop("band_own_frame", False):
+            raise ValueError("its attention over nearby rows (past_rows) is no longer supported")
+        if d.get("layout", "cached") == "cached":
+            d.setdefault("temporal", "window")
+        return cls(**d)
 
 
 def rotate(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
@@ -98,9 +105,7 @@ class Block(nn.Module):
         d = cfg.d_model
         self.n_heads = cfg.n_heads
         self.dropout = cfg.dropout
-        self.past_rows = cfg.past_rows
-        self.band_own_frame = cfg.band_own_frame
-        self.token_w = cfg.token_w
+        self.temporal = cfg.temporal
         self.ln1 = nn.LayerNorm(d)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
@@ -122,120 +127,95 @@ class Block(nn.Module):
         if cache is None:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
                                                dropout_p=self.dropout if self.training else 0.0)
-        elif self.past_rows is None:
-            y = ring_attention(q, k, v, cache, slots)
+        elif self.temporal == "window":
+            y = window_attention(q, k, v, cache, slots)
         else:
-            y = banded_attention(q, k, v, cache, slots, self.token_w, self.band_own_frame)
+            y = cell_attention(q, k, v, cache, slots)
         x = x + self.drop(self.proj(y.transpose(1, 2).reshape(B, N, d)))
         return x + self.drop(self.ff2(F.gelu(self.ff1(self.ln2(x)))))
 
 
 @dataclass
 class CacheSlots:
-    """Where one cached pass stands in the ring: the current frame's slot, the earlier frames' slots in the window,
-    and (banded layout) the additive masks of the band and of the action-token keys."""
+    """Where one cached pass stands in the ring: the current frame's slot and the earlier frames' slots in the
+    window."""
 
     at: int
     past: list[int]
-    band_mask: Tensor | None = None  # (token_h, (2R+1) * history * token_w)
-    past_mask: Tensor | None = None  # (history,): the earlier frames' slots
-    window_mask: Tensor | None = None  # (history,): those and the current frame's
+    past_mask: Tensor  # (history,): 0 for the earlier frames' slots, -inf for the current and empty ones
 
 
 class FrameCache:
     """Per-layer key/value buffers of the last `history` frames of a cached-layout model, a ring of frame slots
-    (keys stored rotated: they carry their frame positions). `frames` counts the frames passed so far.
-    Full attention: keys and values (B, h, history*337, hd). Banded (`past_rows` R): grid keys and values laid out
-    (B, h, token_h + 2R, history, token_w, hd) — row-major over frames, with R empty rows above and below — so the
-    earlier frames' rows near a grid row are one strided view; action keys and values (B, h, history, hd)."""
+    (B, h, history, 337, hd); keys are stored rotated, so they carry their frame positions and the slots' order
+    does not matter. `frames` counts the frames passed so far."""
 
     def __init__(self, cfg: AtariWorldModelConfig, batch: int = 1, device: torch.device | str = "cpu",
                  dtype: torch.dtype = torch.float32):
-        h, hd, W = cfg.n_heads, cfg.d_model // cfg.n_heads, cfg.history
-        if cfg.past_rows is None:
-            shapes = [(batch, h, W * (cfg.n_tokens + 1), hd)] * 2
-        else:
-            grid = (batch, h, cfg.token_h + 2 * cfg.past_rows, W, cfg.token_w, hd)
-            shapes = [grid, grid, (batch, h, W, hd), (batch, h, W, hd)]
-        self.layers = [[torch.zeros(s, device=device, dtype=dtype) for s in shapes] for _ in range(cfg.n_layers)]
+        shape = (batch, cfg.n_heads, cfg.history, cfg.n_tokens + 1, cfg.d_model // cfg.n_heads)
+        self.layers = [[torch.zeros(shape, device=device, dtype=dtype) for _ in range(2)]
+                       for _ in range(cfg.n_layers)]
         self.frames = 0
 
 
-def frame_block_mask(n_frames: int, block: int, history: int, device: torch.device | None = None,
-                     past_rows: int | None = None, token_w: int = 16, band_own_frame: bool = False) -> Tensor:
-    """Boolean (n_frames*block)² mask, True = may attend: a token of frame t sees every token of frames
-    t-history+1 .. t (its own block in full, nothing later). With `past_rows` R, an earlier frame's grid tokens
-    are seen only by grid tokens at most R rows away (blocks are the grid row-major, then the action token), and
-    with `band_own_frame` the frame's own grid tokens too; action tokens are seen by all, and see their own frame."""
+def frame_block_mask(n_frames: int, block: int, history: int, temporal: Temporal = "window",
+                     device: torch.device | None = None) -> Tensor:
+    """Boolean (n_frames*block)² mask, True = may attend: a token of frame t sees every token of its own frame,
+    nothing later, and of frames t-history+1 .. t-1 every token ("window") or, with "cell", only the token at
+    its own place in the block (a grid token its cell, the action token the action) and the action tokens."""
     f = torch.arange(n_frames, device=device).repeat_interleave(block)
     gap = f[:, None] - f[None, :]
     allowed = (gap >= 0) & (gap < history)
-    if past_rows is None:
+    if temporal == "window":
         return allowed
     within = torch.arange(block, device=device).repeat(n_frames)
-    grid = within < block - 1
-    row = within // token_w
-    near = grid[:, None] & grid[None, :] & ((row[:, None] - row[None, :]).abs() <= past_rows)
-    whole_own_frame = (gap == 0) & (~grid[:, None] if band_own_frame else True)
-    return allowed & (whole_own_frame | ~grid[None, :] | near)
+    return allowed & ((gap == 0) | (within[:, None] == within[None, :]) | (within[None, :] == block - 1))
 
 
-def ring_attention(q: Tensor, k: Tensor, v: Tensor, cache: list[Tensor], slots: CacheSlots) -> Tensor:
-    """Full attention of one frame's block over itself and the earlier frames of the window. The frame's keys go
-    into its slot first; with no mask and positions carried by the keys, the slots' order does not matter."""
+def window_attention(q: Tensor, k: Tensor, v: Tensor, cache: list[Tensor], slots: CacheSlots) -> Tensor:
+    """Full attention of one frame's block over itself and the earlier frames of the window."""
     keys, values = cache
-    N = q.shape[2]
-    keys[:, :, slots.at * N:(slots.at + 1) * N] = k
-    values[:, :, slots.at * N:(slots.at + 1) * N] = v
-    n = (len(slots.past) + 1) * N  # the ring fills slots in order, so the window's slots come first
-    return F.scaled_dot_product_attention(q, keys[:, :, :n], values[:, :, :n])
+    keys[:, :, slots.at], values[:, :, slots.at] = k, v
+    n = len(slots.past) + 1  # the ring fills slots in order, so the window's slots come first
+    B, h, _, N, hd = keys.shape
+    return F.scaled_dot_product_attention(q, keys[:, :, :n].reshape(B, h, n * N, hd),
+                                          values[:, :, :n].reshape(B, h, n * N, hd))
 
 
-def attention_lse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
-    """Softmax attention and the log-sum-exp of its scores (to merge attention over disjoint key sets). On the
-    CPU, torch's fused flash kernel gives both; elsewhere the plain computation."""
+def attention_lse(q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
+    """Softmax attention and the log-sum-exp of its scores (to add more keys afterwards). On the CPU, torch's
+    fused flash kernel gives both; elsewhere the plain computation."""
     if q.device.type == "cpu":
-        return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q, k, v, attn_mask=mask)
+        y, lse = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q, k, v)[:2]
+        return y, lse
     scores = q @ k.transpose(-1, -2) * q.shape[-1] ** -0.5
-    if mask is not None:
-        scores = scores + mask
     return torch.softmax(scores, -1) @ v, torch.logsumexp(scores, -1)
 
 
-def merge(*parts: tuple[Tensor, Tensor]) -> Tensor:
-    """Attention over the union of disjoint key sets from the (output, log-sum-exp) of each."""
-    total = torch.logsumexp(torch.stack([lse for _, lse in parts]), dim=0)
-    return sum(y * (lse - total).exp()[..., None] for y, lse in parts)
-
-
-def banded_attention(q: Tensor, k: Tensor, v: Tensor, cache: list[Tensor], slots: CacheSlots, token_w: int,
-                     own_banded: bool) -> Tensor:
-    """`frame_block_mask(..., past_rows=R, band_own_frame=own_banded)` attention of one frame (q, k, v: B, h, 337,
-    hd) without the masked-out work: fused passes over the frame's own block, the window's action tokens, and per
-    grid row the window's rows within R (a strided view of the cache), merged by log-sum-exp."""
-    grid_k, grid_v, act_k, act_v = cache
-    B, h, N, hd = q.shape
-    S = N - 1
-    H = S // token_w
-    rows = (grid_k.shape[2] - H) // 2
-    # the frame joins the cache first: a banded own frame is read through the band like the earlier ones
-    grid_k[:, :, rows:rows + H, slots.at] = k[:, :, :S].reshape(B, h, H, token_w, hd)
-    grid_v[:, :, rows:rows + H, slots.at] = v[:, :, :S].reshape(B, h, H, token_w, hd)
-    act_k[:, :, slots.at] = k[:, :, S]
-    act_v[:, :, slots.at] = v[:, :, S]
-    q_grid, q_action = q[:, :, :S], q[:, :, S:]
-    action = [attention_lse(q_action, k, v)]  # the action token sees its whole frame
-    grid = [] if own_banded else [attention_lse(q_grid, k, v)]
-    if slots.past:
-        action.append(attention_lse(q_action, act_k, act_v, slots.past_mask[None]))
-    if slots.past or own_banded:
-        st = grid_k.stride()
-        band = (B * h, H, (grid_k.shape[2] - H + 1) * grid_k.shape[3] * token_w, hd)
-        y, lse = attention_lse(q_grid.reshape(B * h, H, token_w, hd), grid_k.as_strided(band, (st[1], st[2], hd, 1)),
-                               grid_v.as_strided(band, (st[1], st[2], hd, 1)), slots.band_mask[None, :, None])
-        grid.append((y.reshape(B, h, S, hd), lse.reshape(B, h, S)))
-        grid.append(attention_lse(q_grid, act_k, act_v, (slots.window_mask if own_banded else slots.past_mask)[None]))
-    return torch.cat((merge(*grid), merge(*action)), dim=2)
+def cell_attention(q: Tensor, k: Tensor, v: Tensor, cache: list[Tensor], slots: CacheSlots) -> Tensor:
+    """`frame_block_mask(..., temporal="cell")` attention of one frame (q, k, v: B, h, 337, hd): fused attention
+    over its own block, then the earlier frames' same-cell and action keys (2 per earlier frame) folded in
+    through the log-sum-exp — a few multiply-adds per token instead of 1000 keys."""
+    keys, values = cache
+    keys[:, :, slots.at], values[:, :, slots.at] = k, v
+    y, lse = attention_lse(q, k, v)
+    if not slots.past:
+        return y
+    S = q.shape[2] - 1
+    scale = q.shape[-1] ** -0.5
+    # scores against every slot, the current and empty ones masked out: cheaper than gathering the earlier ones
+    cell = (q[:, :, None] * keys).sum(-1).transpose(-1, -2) * scale + slots.past_mask  # (B, h, 337, W)
+    action = q[:, :, :S] @ keys[:, :, :, S].transpose(-1, -2) * scale + slots.past_mask  # grid -> earlier actions
+    action = F.pad(action, (0, 0, 0, 1), value=float("-inf"))  # (the action token has them as its cells)
+    # one softmax over [own block as a whole (its log-sum-exp), cells, actions] weighs the three parts (written
+    # out: torch.softmax is several times slower on a last dimension this short)
+    scores = torch.cat((lse[..., None], cell, action), -1)
+    w = (scores - scores.amax(-1, keepdim=True)).exp()
+    w = w / w.sum(-1, keepdim=True)
+    W = keys.shape[2]
+    w_cell, w_action = w[..., 1:1 + W], w[..., 1 + W:]
+    return (y * w[..., :1] + (w_cell.transpose(-1, -2)[..., None] * values).sum(2)
+            + w_action @ values[:, :, :, S])
 
 
 class AtariWorldModel(nn.Module):
@@ -327,8 +307,7 @@ class AtariWorldModel(nn.Module):
         B, T, S = tokens.shape
         block = S + 1
         x = self.embed_frames(tokens, actions).reshape(B, T * block, -1)
-        allowed = frame_block_mask(T, block, self.cfg.history, tokens.device, self.cfg.past_rows, self.cfg.token_w,
-                                   self.cfg.band_own_frame)
+        allowed = frame_block_mask(T, block, self.cfg.history, self.cfg.temporal, tokens.device)
         mask = torch.zeros(allowed.shape, device=tokens.device).masked_fill(~allowed, float("-inf"))  # SDPA: faster
         rope = self.rope(torch.arange(T, device=tokens.device).repeat_interleave(block))
         for blk in self.blocks:
@@ -347,25 +326,11 @@ class AtariWorldModel(nn.Module):
         return self.logits(x[:, :self.cfg.n_tokens])
 
     def cache_slots(self, frame: int, device: torch.device) -> CacheSlots:
-        W, R = self.cfg.history, self.cfg.past_rows
-        slots = CacheSlots(frame % W, [(frame - d) % W for d in range(1, min(frame, W - 1) + 1)])
-        if R is not None:
-            past = torch.zeros(W, dtype=torch.bool, device=device)
-            past[slots.past] = True
-            window = past.clone()
-            window[slots.at] = True
-
-            def additive(ok: Tensor) -> Tensor:
-                return torch.zeros(ok.shape, device=device).masked_fill(~ok, float("-inf"))
-
-            slots.past_mask, slots.window_mask = additive(past), additive(window)
-            H = self.cfg.token_h
-            padded_row = torch.arange(H, device=device)[:, None] + torch.arange(-R, R + 1, device=device)
-            inside = (padded_row >= 0) & (padded_row < H)  # (H, 2R+1)
-            band_slots = window if self.cfg.band_own_frame else past
-            ok = inside[:, :, None, None] & band_slots[None, None, :, None]
-            slots.band_mask = additive(ok.expand(H, 2 * R + 1, W, self.cfg.token_w).reshape(H, -1))
-        return slots
+        W = self.cfg.history
+        past = [(frame - d) % W for d in range(1, min(frame, W - 1) + 1)]
+        mask = torch.full((W,), float("-inf"), device=device)
+        mask[past] = 0.0
+        return CacheSlots(frame % W, past, mask)
 
     # --- "seed" layout ---
 

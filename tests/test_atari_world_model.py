@@ -87,37 +87,31 @@ def test_frame_block_mask():
             assert bool(mask[i, j]) == (0 <= frame[i] - frame[j] < 2)
 
 
-def test_banded_mask_limits_earlier_frames_to_nearby_rows():
-    # 2 frames of a 3×2 grid (+ action token = 7 per block), R = 1
-    mask = frame_block_mask(n_frames=2, block=7, history=2, past_rows=1, token_w=2)
-    assert mask[7:, 7:].all() and mask[:7, :7].all()  # own frame: everything
-    assert not mask[:7, 7:].any()  # never the future
-    row = [0, 0, 1, 1, 2, 2]
-    for i in range(6):
-        for j in range(6):
-            assert bool(mask[7 + i, j]) == (abs(row[i] - row[j]) <= 1)
-    assert mask[7:, 6].all()  # every query sees the earlier action token
-    assert not mask[13, :6].any()  # the action token does not see the earlier grid
+def test_cell_mask_limits_earlier_frames_to_the_same_cell_and_the_actions():
+    # 3 frames of 2 grid tokens + an action token, history 2
+    mask = frame_block_mask(n_frames=3, block=3, history=2, temporal="cell")
+    frame, within = torch.arange(9) // 3, torch.arange(9) % 3
+    for i in range(9):
+        for j in range(9):
+            gap = frame[i] - frame[j]
+            expected = gap == 0 or (gap == 1 and (within[i] == within[j] or within[j] == 2))
+            assert bool(mask[i, j]) == expected, (i, j)
 
 
-def test_banded_own_frame_mask():
-    mask = frame_block_mask(n_frames=2, block=7, history=2, past_rows=1, token_w=2, band_own_frame=True)
-    row = [0, 0, 1, 1, 2, 2]
-    for frame in (0, 7):
-        for i in range(6):
-            for j in range(6):
-                assert bool(mask[frame + i, frame + j]) == (abs(row[i] - row[j]) <= 1)
-    assert mask[13, 7:14].all() and mask[7:13, 13].all()  # the action token sees and is seen by its whole frame
-    assert not mask[13, :6].any() and mask[7:, 6].all()
+def test_configs_saved_before_temporal_attended_to_the_window():
+    saved = AtariWorldModelConfig.tiny().to_dict()
+    del saved["temporal"]
+    assert AtariWorldModelConfig.from_dict(saved).temporal == "window"
+    assert AtariWorldModelConfig.from_dict(AtariWorldModelConfig.tiny(temporal="cell").to_dict()).temporal == "cell"
+    with pytest.raises(ValueError, match="past_rows"):
+        AtariWorldModelConfig.from_dict({**saved, "past_rows": 1})
 
 
 def test_bad_layout_and_shapes_are_rejected():
     with pytest.raises(ValueError, match="layout"):
         AtariWorldModelConfig.tiny(layout="diagonal")
-    with pytest.raises(ValueError, match="past_rows"):
-        AtariWorldModelConfig.tiny(band_own_frame=True)
-    with pytest.raises(ValueError, match="cached"):
-        AtariWorldModelConfig.tiny(layout="seed", past_rows=1)
+    with pytest.raises(ValueError, match="temporal"):
+        AtariWorldModelConfig.tiny(temporal="diagonal")
     model = tiny_model("cached")
     with pytest.raises(ValueError, match="expected tokens"):
         model(torch.zeros(2, 3, 100, dtype=torch.long), torch.zeros(2, 3, dtype=torch.long))

@@ -39,11 +39,11 @@ def episode(T: int, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.randint(0, 32, (T, 336), generator=g), torch.randint(0, 4, (T,), generator=g)
 
 
-@pytest.mark.parametrize(("past_rows", "band_own_frame"), [(None, False), (0, False), (1, False), (1, True)])
-def test_cached_frames_equal_the_full_recompute_past_the_window(past_rows, band_own_frame):
+@pytest.mark.parametrize("temporal", ["window", "cell"])
+def test_cached_frames_equal_the_full_recompute_past_the_window(temporal):
     # 6 frames with history 4: the ring cache overwrites its oldest slots twice; two layers carry evicted
-    # frames' influence through the cached keys/values, so a wrong slot, position or band would show
-    model = tiny_model(past_rows=past_rows, band_own_frame=band_own_frame)
+    # frames' influence through the cached keys/values, so a wrong slot, position or cell would show
+    model = tiny_model(temporal=temporal)
     tokens, actions = episode(T=6)
     cache = FrameCache(model.cfg)
     with torch.no_grad():
@@ -53,9 +53,9 @@ def test_cached_frames_equal_the_full_recompute_past_the_window(past_rows, band_
         torch.testing.assert_close(cached[t], full[t], atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize(("past_rows", "band_own_frame"), [(None, False), (2, True)])
-def test_greedy_dream_equals_the_recompute_of_its_own_frames(past_rows, band_own_frame):
-    model = tiny_model(past_rows=past_rows, band_own_frame=band_own_frame)
+@pytest.mark.parametrize("temporal", ["window", "cell"])
+def test_greedy_dream_equals_the_recompute_of_its_own_frames(temporal):
+    model = tiny_model(temporal=temporal)
     engine = DreamEngine(model, StandInDecoder(), DreamEngineConfig(quantize=False))
     tokens, actions = episode(T=3)
     engine.reset(tokens, actions)
@@ -151,7 +151,19 @@ def test_tiny_bench_prints_its_table(capsys):
     out = capsys.readouterr().out
     assert "aria bench dream --preset tiny" in out and "FPS end to end" in out
     names = [c.name for c in conditions]
-    assert names == ["int8", "int8 rows±1", "int8 rows±2 all", "fp32", NAIVE]
+    assert names == ["int8", "int8 window", "fp32", NAIVE]
     assert all(name in out for name in names)
     for c in conditions:
         assert len(c.ms["total"]) == 3 and c.median("total") >= c.median("world_model") > 0
+
+
+def test_bench_runs_a_trained_dream_from_a_real_start(tmp_path, capsys):
+    from dream_support import write_dream
+
+    from aria_desktop.bench.dream import bench_dream
+
+    run = write_dream(tmp_path)
+    conditions = bench_dream(frames=3, warmup=1, threads=1, checkpoint=str(run))
+    out = capsys.readouterr().out
+    assert "aria bench dream --checkpoint wm step 1" in out
+    assert len(conditions) == 4 and all(len(c.ms["total"]) == 3 for c in conditions)

@@ -169,7 +169,7 @@ def eval_atari_wm(path, data: Sequence, vqvae_path=None, windows: int = 256) -> 
     vqvae, vq_ckpt = load_vqvae(vqvae_path or parent["path"])
     check_parent(ckpt, "vqvae", vq_ckpt)
     try:
-        model = AtariWorldModel(AtariWorldModelConfig(**ckpt.config))
+        model = AtariWorldModel(AtariWorldModelConfig.from_dict(ckpt.config))
         model.load_state_dict(ckpt.model_state)
     except (TypeError, ValueError, RuntimeError) as e:
         raise CheckpointError(f"{ckpt.path} does not fit this ARIA's world model ({str(e).splitlines()[0][:100]}); retrain it.") from None

@@ -26,7 +26,9 @@ from trainers.data import DataError, EpisodeRef, TokenCache, describe_data, spli
 from trainers.loop import RunOptions, Trainer
 
 KIND = "atari-wm"
-ARCHS = ("cached", "seed")
+# --arch: the world model's layout and, for the cached one, what it attends to in the earlier frames
+ARCHS = {"cached": {"layout": "cached", "temporal": "cell"}, "cached-window": {"layout": "cached", "temporal": "window"},
+         "seed": {"layout": "seed"}}
 
 
 @dataclass
@@ -56,7 +58,7 @@ class WMTrainConfig:
 @dataclass(kw_only=True)
 class WMRun(RunOptions):
     vqvae: Path  # the VQ-VAE checkpoint (or run) whose tokens the model learns
-    arch: str = "cached"  # the world model's layout: cached (the dream engine's) or seed
+    arch: str = "cached"  # one of ARCHS: cached (the dream engine's), cached-window, or seed
 
 
 def load_vqvae(path: Path | str) -> tuple[AtariVQVAE, Checkpoint]:
@@ -143,7 +145,7 @@ def train_atari_wm(run: WMRun) -> Checkpoint | None:
     hp = WMTrainConfig.preset(run.preset)
     vqvae, vq_ckpt = load_vqvae(run.vqvae)
     base = AtariWorldModelConfig.tiny if run.preset == "tiny" else AtariWorldModelConfig.seed
-    cfg = base(n_vocab=vqvae.cfg.n_embeddings, token_h=vqvae.cfg.token_h, token_w=vqvae.cfg.token_w, layout=run.arch)
+    cfg = base(n_vocab=vqvae.cfg.n_embeddings, token_h=vqvae.cfg.token_h, token_w=vqvae.cfg.token_w, **ARCHS[run.arch])
     H, K = cfg.history, hp.rollout_steps
     window = H + K
     eval_len = H + 10

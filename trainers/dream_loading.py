@@ -49,7 +49,7 @@ def load_dream(path: Path | str, vqvae: Path | str | None = None) -> Dream:
     vq_model, vq_ckpt = load_vqvae(vqvae)
     check_parent(ckpt, "vqvae", vq_ckpt)
     try:
-        cfg = AtariWorldModelConfig(**ckpt.config)
+        cfg = AtariWorldModelConfig.from_dict(ckpt.config)
         model = AtariWorldModel(cfg)
         model.load_state_dict(ckpt.model_state)
     except (TypeError, ValueError, RuntimeError) as e:

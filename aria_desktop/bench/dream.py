@@ -1,11 +1,12 @@
 """`aria bench dream`: frames per second of the dream engine beside the naive full recompute, in one run.
 
-Random weights at the preset's sizes (trained weights do not change the speed). Conditions run frame by frame
-in turn, so machine noise hits them alike:
-- int8: the engine with the cached-layout world model (one 337-token pass per frame over a ring KV cache),
-  Linear layers int8, then sampling and the VQ-VAE decoder;
-- int8 rows±1: the same with `past_rows=1` (earlier frames attended only in nearby grid rows);
-- int8 rows±2 all: `past_rows=2, band_own_frame=True` (the frame's own grid, too, only in nearby rows);
+Random weights at the preset's sizes (trained weights do not change the speed), or with `--checkpoint` a
+trained dream's world model and VQ-VAE started from a real Breakout reset. Conditions run frame by frame in
+turn, so machine noise hits them alike:
+- int8: the engine as the app runs it: the cached-layout world model with "cell" temporal attention (one
+  337-token pass per frame over a ring KV cache of the earlier frames), Linear layers int8, then sampling and
+  the VQ-VAE decoder;
+- int8 window: the same with "window" temporal attention (every token of the earlier frames: 1348 keys);
 - fp32: the first without quantization;
 - naive seed: the seed's layout, its whole 4×336 + 1 + 336 token sequence recomputed per frame (fp32),
   then the same sampling and decoder.
@@ -22,6 +23,7 @@ import statistics
 from dataclasses import dataclass, field
 from time import perf_counter, process_time
 
+import numpy as np
 import torch
 
 from models.atari_vqvae import AtariVQVAE, AtariVQVAEConfig
@@ -66,7 +68,8 @@ class NaiveRecompute:
                 "total": (t3 - t0) * 1e3}
 
 
-def bench_dream(preset: str = "seed", frames: int = 40, warmup: int = 3, threads: int | None = None) -> list[Condition]:
+def bench_dream(preset: str = "seed", frames: int = 40, warmup: int = 3, threads: int | None = None,
+                checkpoint: str | None = None) -> list[Condition]:
     """Print the per-stage medians and FPS of each condition and the engine's speed-up; returns the figures."""
     from rich.console import Console
 
@@ -75,39 +78,77 @@ def bench_dream(preset: str = "seed", frames: int = 40, warmup: int = 3, threads
         torch.set_num_threads(threads)
     try:
         console = Console()
-        return _bench(preset, frames, warmup, console if console.is_terminal else Console(width=110))  # logs: 1 row
+        console = console if console.is_terminal else Console(width=110)  # logs: one row per table line
+        return _bench(*_models(preset, checkpoint), frames, warmup, console)
     finally:
         torch.set_num_threads(previous_threads)
 
 
-def _bench(preset: str, frames: int, warmup: int, console) -> list[Condition]:
+def real_start(vqvae: AtariVQVAE, history: int) -> torch.Tensor:
+    """The tokens of a real Breakout's first `history` frames (reset, then NOOPs), as the Dream mode starts."""
+    from aria_desktop.games.breakout import BreakoutConfig, BreakoutGame
+    from models.atari_frames import preprocess, to_model
+
+    game = BreakoutGame(BreakoutConfig(record_previous_frame=True))
+    try:
+        frames = [preprocess(game.reset(0))]
+        for _ in range(history - 1):
+            step = game.step(0)
+            frames.append(preprocess(step.frame, step.frames[-2] if len(step.frames) > 1 else None))
+    finally:
+        game.close()
+    with torch.no_grad():
+        return vqvae.encode(to_model(np.stack(frames))).reshape(history, -1)
+
+
+def _models(preset: str, checkpoint: str | None) -> tuple[str, dict[str, AtariWorldModel], AtariVQVAE, torch.Tensor]:
+    """The title, the world models by condition (fp32; the engine quantizes), the VQ-VAE and the start frames."""
+    torch.manual_seed(0)
+    if checkpoint is None:
+        vqvae = AtariVQVAE(getattr(AtariVQVAEConfig, preset)()).eval()
+
+        def world_model(**overrides) -> AtariWorldModel:
+            cfg = getattr(AtariWorldModelConfig, preset)(n_vocab=vqvae.cfg.n_embeddings, **overrides)
+            return AtariWorldModel(cfg)
+
+        title = f"--preset {preset}"
+        cell = world_model(temporal="cell")
+        g = torch.Generator().manual_seed(0)
+        start = torch.randint(0, cell.cfg.n_vocab, (cell.cfg.history, cell.cfg.n_tokens), generator=g)
+    else:
+        from trainers.dream_loading import load_dream
+
+        dream = load_dream(checkpoint)
+        vqvae, cell = dream.vqvae.eval(), dream.world_model
+        start = real_start(vqvae, cell.cfg.history)
+        title = f"--checkpoint {dream.name}"
+
+        def world_model(**overrides) -> AtariWorldModel:
+            return AtariWorldModel(AtariWorldModelConfig.from_dict({**cell.cfg.to_dict(), **overrides}))
+    models = {"int8": cell, "int8 window": world_model(temporal="window"), "fp32": cell, NAIVE: world_model(layout="seed")}
+    return title, models, vqvae, start
+
+
+def _bench(title: str, models: dict[str, AtariWorldModel], vqvae: AtariVQVAE, start: torch.Tensor, frames: int,
+           warmup: int, console) -> list[Condition]:
     from rich.progress import track
     from rich.table import Table
 
-    torch.manual_seed(0)
-    vq_cfg = getattr(AtariVQVAEConfig, preset)()
-
-    def world_model(**overrides) -> AtariWorldModel:
-        return AtariWorldModel(getattr(AtariWorldModelConfig, preset)(n_vocab=vq_cfg.n_embeddings, **overrides))
-
-    cached, seed = world_model(), world_model(layout="seed")
-    banded, local = world_model(past_rows=1), world_model(past_rows=2, band_own_frame=True)
-    wm_cfg = cached.cfg
-    vqvae = AtariVQVAE(vq_cfg).eval()
+    cell, seed = models["int8"], models[NAIVE]
+    wm_cfg = cell.cfg
     g = torch.Generator().manual_seed(0)
-    history = torch.randint(0, wm_cfg.n_vocab, (wm_cfg.history, wm_cfg.n_tokens), generator=g)
     actions = torch.randint(0, wm_cfg.n_actions, (warmup + frames,), generator=g).tolist()
 
     def engine(model: AtariWorldModel, quantize: bool) -> DreamEngine:
         e = DreamEngine(model, vqvae, DreamEngineConfig(quantize=quantize, skip_unchanged_decode=False))
-        e.reset(history, torch.zeros(wm_cfg.history, dtype=torch.long))
+        e.reset(start, torch.zeros(wm_cfg.history, dtype=torch.long))
         return e
 
-    runners = {"int8": engine(cached, True), "int8 rows±1": engine(banded, True),
-               "int8 rows±2 all": engine(local, True), "fp32": engine(cached, False), NAIVE: NaiveRecompute(seed, vqvae, history)}
+    runners = {name: NaiveRecompute(model, vqvae, start) if name == NAIVE else engine(model, name != "fp32")
+               for name, model in models.items()}
     conditions = {name: Condition(name) for name in runners}
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    console.print(f"dream bench, preset {preset}: world model {cached.n_params() / 1e6:.2f}M parameters (seed layout "
+    console.print(f"dream bench {title}: world model {cell.n_params() / 1e6:.2f}M parameters (seed layout "
                   f"{seed.n_params() / 1e6:.2f}M), VQ-VAE decoder {sum(p.numel() for p in vqvae.decoder.parameters()) / 1e6:.2f}M; "
                   f"{frames} frames after {warmup} warm-up; torch threads {torch.get_num_threads()}, CPUs usable "
                   f"{affinity}, load average {os.getloadavg()[0]:.1f} (others' work makes these figures noisy)")
@@ -121,7 +162,7 @@ def _bench(preset: str, frames: int, warmup: int, console) -> list[Condition]:
                     conditions[name].ms[stage].append(ms[stage])
 
     naive = conditions[NAIVE]
-    table = Table(title=f"aria bench dream --preset {preset} (median ms per frame, wall clock; CPU ms = all threads)")
+    table = Table(title=f"aria bench dream {title} (median ms per frame, wall clock; CPU ms = all threads)")
     for column in ("engine", "model", "sample", "decode", "total", "FPS", "vs naive", "CPU ms", "FPS/core"):
         table.add_column(column, justify="left" if column == "engine" else "right", no_wrap=column == "engine")
     for c in conditions.values():
@@ -129,7 +170,7 @@ def _bench(preset: str, frames: int, warmup: int, console) -> list[Condition]:
                       f"{naive.median('total') / c.median('total'):.2f}x", f"{c.median('cpu'):.1f}",
                       f"{1e3 / c.median('cpu'):.1f}")
     console.print(table)
-    for name in ("int8", "int8 rows±1", "int8 rows±2 all"):
+    for name in ("int8", "int8 window"):
         c = conditions[name]
         console.print(f"{name}: {c.fps:.1f} FPS end to end ({'meets' if c.fps >= 15 else 'BELOW'} the 15 FPS bar), "
                       f"{naive.median('total') / c.median('total'):.1f}x the naive recompute's {naive.fps:.1f} FPS; "

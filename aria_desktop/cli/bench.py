@@ -38,14 +38,21 @@ def bench_app_command(
 
 
 @bench_app.command("dream")
+@friendly_errors
 def bench_dream_command(
     preset: Annotated[str, typer.Option(help="Model sizes: seed (seed 002's) or tiny.")] = "seed",
     frames: Annotated[int, typer.Option(min=5, help="Frames timed in each condition.")] = 40,
     threads: Annotated[int, typer.Option(min=0, help="torch threads (0 = torch's default).")] = 0,
+    checkpoint: Annotated[
+        str | None, typer.Option(help="A trained dream (atari-wm checkpoint or run folder) instead of random weights.")
+    ] = None,
 ) -> None:
-    """Dream-engine FPS and per-stage milliseconds beside the naive full recompute (random weights, preset sizes)."""
+    """Dream-engine FPS and per-stage milliseconds beside the naive full recompute (random weights at the preset's
+    sizes, or a trained dream)."""
     from aria_desktop.bench.dream import bench_dream
+    from aria_desktop.cli.train import trainer_errors
 
     if preset not in ("seed", "tiny"):
         raise typer.BadParameter(f"unknown preset {preset!r}; use seed or tiny", param_hint="--preset")
-    bench_dream(preset, frames, threads=threads or None)
+    with trainer_errors():
+        bench_dream(preset, frames, threads=threads or None, checkpoint=checkpoint)

@@ -25,6 +25,8 @@ Device = Annotated[str, typer.Option("--device", help="auto (CUDA, then MPS, the
 Steps = Annotated[int | None, typer.Option("--steps", min=1, help="Total training steps (default: the preset's).")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint.")]
 PRESETS = ("tiny", "seed")
+ARCH_HELP = ("cached (the dream engine's layout; earlier frames seen at the same cell), cached-window (all of the "
+             "earlier frames) or seed (the seed's sequence).")
 
 
 @contextlib.contextmanager
@@ -79,7 +81,7 @@ def train_atari_wm_command(
     vqvae: Annotated[Path, typer.Option("--vqvae", help="The VQ-VAE checkpoint or run folder whose tokens to learn.")],
     out: Out = DEFAULT_RUNS / "atari-wm",
     preset: Preset = "tiny",
-    arch: Annotated[str, typer.Option("--arch", help="cached (the dream engine's layout) or seed (the seed's sequence).")] = "cached",
+    arch: Annotated[str, typer.Option("--arch", help=ARCH_HELP)] = "cached",
     device: Device = "auto",
     steps: Steps = None,
     resume: Resume = False,
