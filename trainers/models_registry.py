@@ -67,7 +67,8 @@ class ModelEntry:
     data_steps: int  # training steps of data
     metrics: dict[str, float]
     created: str
-    finished: bool  # its run reached its last step (a checkpoint outside a run counts as finished)
+    finished: bool  # its run reached its last step (a checkpoint outside a run, or in one without run.json and
+    # events, counts as finished: nothing says it is still training)
     run: Path | None
     parents: dict[str, str]  # role -> checkpoint id
     order: tuple = ()  # sorts oldest first: (created, step, checkpoint.json mtime)
@@ -215,7 +216,7 @@ def _add_run_facts(entry: ModelEntry, facts: dict[str, Any]) -> None:
     entry.total_steps = int(total) if isinstance(total, int) else None
     events = facts["events"]
     entry.finished = any(e["event"] == "done" and e.get("step") == entry.step for e in events) or (
-        entry.total_steps is not None and entry.step >= entry.total_steps)
+        entry.total_steps is not None and entry.step >= entry.total_steps) or not (facts["run"] or events)
     if entry.headline is None:
         evals = [(e.get("step", 0), i, e) for i, e in enumerate(events)
                  if isinstance(e.get("metrics"), dict) and e["metrics"] and e.get("step", 0) <= entry.step]
