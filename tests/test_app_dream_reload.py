@@ -3,6 +3,7 @@ is picked up between steps, the episode goes on, and the header names the checkp
 
 from __future__ import annotations
 
+import numpy as np
 import pygame
 import torch
 from dream_support import write_dream
@@ -57,3 +58,28 @@ def test_the_dream_goes_on_in_a_better_checkpoint_written_mid_episode(tmp_path, 
     (path,) = recordings(tmp_path, "breakout-dream")  # one episode across the switch
     with open_episode(path) as ep:
         assert ep.steps == total
+
+
+def test_switching_to_the_same_weights_continues_the_dream_as_if_nothing_happened(tmp_path):
+    """The new engine starts from the dream's own recent tokens and actions: with identical weights, the frames after
+    the switch are those the old engine would have dreamt (greedy)."""
+    from aria_desktop.games.dream import DreamConfig, DreamGame
+    from trainers.dream_loading import load_dream
+
+    run = write_dream(tmp_path / "runs")
+    games = [DreamGame(load_dream(run), DreamConfig(threads=None, temperature=0.0)) for _ in range(2)]
+    try:
+        actions = [1, 2, 2, 3, 0, 2, 1, 3]
+        for g in games:
+            g.reset(0)
+            for a in actions[:5]:
+                g.step(a)
+        switched, kept = games
+        switched.switch_model(load_dream(run))
+        assert np.array_equal(switched.frame, kept.frame)
+        for a in actions[5:]:
+            assert np.array_equal(switched.step(a).frame, kept.step(a).frame)
+        assert switched.info["dream_steps"] == kept.info["dream_steps"] == len(actions)
+    finally:
+        for g in games:
+            g.close()
