@@ -124,6 +124,7 @@ def test_bad_input_is_one_sentence_and_fails(tmp_path, monkeypatch):
     (tmp_path / "empty").mkdir()
     (tmp_path / "file.txt").write_text("hello")
     cases = [
+        (("models", "list"), "no checkpoints yet"),
         (("models", "list", tmp_path / "missing"), "does not exist"),
         (("models", "list", tmp_path / "file.txt"), "is a file"),
         (("models", "list", tmp_path / "empty"), "no checkpoints"),

@@ -311,15 +311,15 @@ def better_checkpoint(current: ModelEntry, entries: Iterable[ModelEntry]) -> Mod
 class CheckpointWatcher:
     """Hot reload: tells a model user when a better checkpoint of the model it runs has been written.
 
-    `poll()` scans `roots` (by default the folder of runs around the current checkpoint's run) at most every
-    `interval` seconds and returns the path of a better checkpoint (`better_checkpoint`: same kind and lineage,
-    newer, headline not worse) or None; once returned, that checkpoint is the current one. A scan reads only
-    checkpoint.json files and run events, remembered by modification time; a few milliseconds.
+    `poll()` scans `roots` (by default the current checkpoint's run; add the runs folder to see new runs too) at
+    most every `interval` seconds and returns the path of a better checkpoint (`better_checkpoint`: same kind and
+    lineage, newer, headline not worse) or None; once returned, that checkpoint is the current one. A scan reads
+    only checkpoint.json files and run events, and re-reads them only when their modification time changed.
 
     How a model user (the Dream mode, the Watch mode's world-model agent) uses it, between two of its steps and
     off the window's thread:
 
-        watcher = CheckpointWatcher("atari-wm", checkpoint_path, roots=[runs_folder])
+        watcher = CheckpointWatcher("arc-world-model", checkpoint_path, roots=[its_run, runs_folder])
         ...
         if watcher.due():                  # cheap: a clock check, fine on the render loop
             path = watcher.poll()          # a folder scan: on the worker thread, between steps
@@ -336,8 +336,7 @@ class CheckpointWatcher:
         if self.current.kind != kind:
             raise RegistryError(f"{self.current.path} is a {self.current.kind} checkpoint, not {kind}.")
         if roots is None:
-            run = self.current.run or self.current.path
-            roots = [run.parent]
+            roots = [self.current.run or self.current.path]
         self.roots = list(dict.fromkeys(Path(r).expanduser().resolve() for r in roots))
         self._next = clock() + interval
 

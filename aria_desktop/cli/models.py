@@ -39,6 +39,9 @@ def list_command(
     from trainers.models_registry import models_overview
 
     root = (folder or paths.DEFAULT_RUNS).expanduser()
+    if folder is None and not root.exists():
+        raise AriaError(f"There are no checkpoints yet (no runs folder {root}); train one with `aria train ...` "
+                        "or `aria dream --setup`.")
     with trainer_errors():
         overview = models_overview(root, paths.ACTIVE_MODELS)
     if not overview.entries:

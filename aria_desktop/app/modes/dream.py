@@ -186,7 +186,7 @@ class DreamMode(PlayMode):
     # -- hot reload ----------------------------------------------------------------------------------------
     @staticmethod
     def _watch(dream: Any) -> Any:
-        """A watcher of the dream's world model over its run's neighbours and the runs folder (None if it cannot)."""
+        """A watcher of the dream's world model over its run and the runs folder (None if it cannot)."""
         from aria_desktop import paths
         from trainers.errors import TrainerError
         from trainers.models_registry import CheckpointWatcher
@@ -194,7 +194,7 @@ class DreamMode(PlayMode):
         path = dream.wm_checkpoint.path.resolve()
         run = path.parent.parent if path.parent.name == "checkpoints" else path
         try:
-            return CheckpointWatcher("atari-wm", path, [run.parent, paths.DEFAULT_RUNS], interval=RELOAD_EVERY)
+            return CheckpointWatcher("atari-wm", path, [run, paths.DEFAULT_RUNS], interval=RELOAD_EVERY)
         except TrainerError:  # a checkpoint folder that went away meanwhile: no hot reload, the dream still plays
             return None
 
