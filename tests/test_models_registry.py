@@ -138,3 +138,14 @@ def test_bad_input_is_one_sentence_and_fails(tmp_path, monkeypatch):
         lines = out.strip().splitlines()
         assert code != 0 and len(lines) == 1 and lines[0].startswith("Error:") and words in out, (args, out)
     assert not (tmp_path / "active-models.json").exists()
+
+
+def test_a_damaged_checkpoint_in_a_runs_folder_is_named_and_the_others_listed(runs):
+    meta = runs["vq"] / "checkpoint.json"
+    meta.write_text(meta.read_text().replace('"step": 5', '"step": "five"'))
+    (runs["wm"][0] / "model.safetensors").unlink()
+    entries, problems = find_checkpoints(runs["root"])
+    assert {e.path for e in entries} == {runs["wm"][1], runs["going"]}
+    assert len(problems) == 2 and any("wrong type" in p for p in problems) and any("incomplete" in p for p in problems)
+    code, out = aria("models", "list", runs["root"])
+    assert code == 0 and out.count("Skipped:") == 2

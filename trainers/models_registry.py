@@ -145,7 +145,11 @@ class CheckpointScanner:
             ckpt = load_checkpoint(folder, tensors=False)
             if not (folder / f"{MODEL_FILE}.safetensors").is_file():
                 raise CheckpointError(f"{folder} lacks {MODEL_FILE}.safetensors; the checkpoint is incomplete, retrain it.")
-            entry = _entry(folder, ckpt.meta, mtime)
+            try:
+                entry = _entry(folder, ckpt.meta, mtime)
+            except (TypeError, ValueError, AttributeError):
+                raise CheckpointError(f"{meta_path} has fields of the wrong type; the checkpoint is damaged, "
+                                      "retrain it.") from None
             self._entries[folder] = (mtime, replace(entry))
         if entry.run is not None:  # the run goes on: its figures and whether it finished change
             _add_run_facts(entry, self._run(entry.run))

@@ -78,14 +78,14 @@ def open_dream(checkpoint: Path | str | None = None) -> Any:
 
 
 def active_world_model(runs: Path, active_file: Path) -> tuple[bool, Path | None]:
-    """(chosen by the person, path) of the active atari-wm checkpoint: the chosen one, else the newest finished."""
+    """(chosen by the person, path) of the active atari-wm checkpoint: the chosen one, else (none chosen, or the
+    chosen one is gone) the newest finished."""
     from trainers.models_registry import ActiveModels, find_checkpoints
 
-    active = ActiveModels(active_file)
-    chosen = "atari-wm" in active.chosen()
+    active, gone = ActiveModels(active_file), []
     entries = find_checkpoints(runs)[0] if runs.is_dir() else []
-    entry = active.active("atari-wm", entries)
-    return chosen, entry.path if entry else None
+    entry = active.active("atari-wm", entries, problems=gone)
+    return "atari-wm" in active.chosen() and not gone, entry.path if entry else None
 
 
 @register
