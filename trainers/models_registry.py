@@ -291,6 +291,15 @@ class ActiveModels:
         return result
 
 
+def active_checkpoint(kind: str, runs: Path, active_file: Path) -> tuple[bool, Path | None]:
+    """(chosen by the person, path) of the active checkpoint of `kind`: the one chosen with `aria models use`, else
+    (none chosen, or the chosen one is gone) the newest finished one under `runs`; None when there is none."""
+    active, gone = ActiveModels(active_file), []
+    entries = find_checkpoints(runs)[0] if runs.is_dir() else []
+    entry = active.active(kind, entries, problems=gone)
+    return kind in active.chosen() and not gone, entry.path if entry else None
+
+
 def describe_path(path: Path, scanner: CheckpointScanner | None = None) -> ModelEntry:
     """The entry of a checkpoint folder, its checkpoint.json, or a run folder (its newest checkpoint)."""
     from trainers.checkpoint import resolve_checkpoint
@@ -323,6 +332,7 @@ class CheckpointWatcher:
     How a model user (the Dream mode, the Watch mode's world-model agent) uses it, between two of its steps and
     off the window's thread:
 
+        _, checkpoint_path = active_checkpoint("arc-world-model", runs_folder, active_file)  # what to start with
         watcher = CheckpointWatcher("arc-world-model", checkpoint_path, roots=[its_run, runs_folder])
         ...
         if watcher.due():                  # cheap: a clock check, fine on the render loop

@@ -59,10 +59,11 @@ def open_dream(checkpoint: Path | str | None = None) -> Any:
     from aria_desktop import paths
     from trainers.dream_loading import find_dream, load_dream
     from trainers.errors import TrainerError
+    from trainers.models_registry import active_checkpoint
 
     try:
         if checkpoint is None:
-            chosen, path = active_world_model(paths.DEFAULT_RUNS, paths.ACTIVE_MODELS)
+            chosen, path = active_checkpoint("atari-wm", paths.DEFAULT_RUNS, paths.ACTIVE_MODELS)
             if path is not None:
                 try:
                     return load_dream(path)
@@ -75,17 +76,6 @@ def open_dream(checkpoint: Path | str | None = None) -> Any:
         return load_dream(checkpoint)
     except TrainerError as e:
         raise AriaError(str(e)) from None
-
-
-def active_world_model(runs: Path, active_file: Path) -> tuple[bool, Path | None]:
-    """(chosen by the person, path) of the active atari-wm checkpoint: the chosen one, else (none chosen, or the
-    chosen one is gone) the newest finished."""
-    from trainers.models_registry import ActiveModels, find_checkpoints
-
-    active, gone = ActiveModels(active_file), []
-    entries = find_checkpoints(runs)[0] if runs.is_dir() else []
-    entry = active.active("atari-wm", entries, problems=gone)
-    return "atari-wm" in active.chosen() and not gone, entry.path if entry else None
 
 
 @register
