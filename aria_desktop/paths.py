@@ -22,3 +22,4 @@ def data_root() -> Path:
 DEFAULT_RECORDINGS = data_root() / "recordings"
 DEFAULT_SCREENSHOTS = data_root() / "screenshots"
 DEFAULT_RUNS = data_root() / "runs"  # training runs; the dream opens the newest world model found here
+ACTIVE_MODELS = data_root() / "active-models.json"  # the checkpoint in use per model kind (`aria models use`)

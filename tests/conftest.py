@@ -70,3 +70,14 @@ def arc_env_dir(tmp_path: Path) -> Path:
     root = tmp_path / "environment_files"
     write_game(root, "toyw", "0001", TOY_GAME)
     return root
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_active_models(tmp_path_factory):
+    """The active-models file (`aria models use`) of the tests is their own, never the checkout's."""
+    from aria_desktop import paths
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(paths, "ACTIVE_MODELS", tmp_path_factory.mktemp("aria-data") / "active-models.json")
+    yield
+    patch.undo()

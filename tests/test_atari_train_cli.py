@@ -60,6 +60,18 @@ def test_training_writes_checkpoints_events_and_token_cache(trained: dict[str, P
     assert run["kind"] == "atari-wm" and run["args"]["steps"] == 2
 
 
+def test_the_model_registry_lists_the_trained_runs_with_their_figures(trained: dict[str, Path]) -> None:
+    from trainers.models_registry import find_checkpoints
+
+    entries, problems = find_checkpoints(trained["root"])
+    by_kind = {e.kind: e for e in entries}
+    assert problems == [] and set(by_kind) == {"atari-vqvae", "atari-wm"}
+    vq, wm = by_kind["atari-vqvae"], by_kind["atari-wm"]
+    assert vq.games == wm.games == ["breakout"] and vq.episodes == 3 and vq.data_steps > 0
+    assert vq.finished and wm.finished and wm.parents == {"vqvae": vq.id}
+    assert vq.headline_text.startswith("PSNR") and wm.headline_text.startswith("token acc")  # the trainers' figures
+
+
 def test_resume_continues_the_run(trained: dict[str, Path]) -> None:
     code, out = aria("train", "atari-vqvae", "--data", trained["data"], "--out", trained["vq"], "--steps", 5,
                      "--batch-size", 4, "--device", "cpu", "--resume")

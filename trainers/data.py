@@ -105,6 +105,7 @@ def describe_data(folders: Sequence[Path | str], train: Sequence[EpisodeRef], va
     """What a checkpoint records about its data."""
     return {
         "folders": [str(Path(f).expanduser().resolve()) for f in folders],
+        "games": sorted({e.game for e in [*train, *val]}),
         "train_episodes": [e.path.name for e in train],
         "val_episodes": [e.path.name for e in val],
         "train_steps": sum(e.steps for e in train),

@@ -1,4 +1,4 @@
-"""The header line: mode, game, controller, step, score or level, measured FPS, recording state."""
+"""The header line: mode, game, controller, step, score or level, the model in use, measured FPS, recording state."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class HeaderInfo:
     recording: bool | None = None  # None: the mode does not record (no indicator)
     episodes: int = 0  # episodes saved in this app session
     extra: str | None = None  # "paused", "speed 2x", ...
+    model: str | None = None  # the checkpoint in use, "wm 1a2b3c4d step 500" (it can change: hot reload)
 
 
 def level_text(info: dict, levels: int | None) -> str:
@@ -40,6 +41,8 @@ def header_text(info: HeaderInfo, fps: float | None) -> list[str]:
         parts.append(info.score)
     if info.extra:
         parts.append(info.extra)
+    if info.model:
+        parts.append(info.model)
     parts.append("idle" if fps is None else f"{fps:.0f} fps")  # None: the window redraws only on input
     return parts
 

@@ -8,6 +8,7 @@ from aria_desktop.cli.bench import bench_app
 from aria_desktop.cli.dream import dream_command
 from aria_desktop.cli.eval import eval_app
 from aria_desktop.cli.games import games_command, run_command
+from aria_desktop.cli.models import models_app
 from aria_desktop.cli.options import DEFAULT_RECORDINGS
 from aria_desktop.cli.play import launch_app, play_command
 from aria_desktop.cli.record import record_command
@@ -21,7 +22,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# One file per command group: games.py (games, run), play.py, record.py, recordings.py, bench.py, train.py, eval.py, dream.py.
+# One file per command group: games.py (games, run), play.py, record.py, recordings.py, bench.py, train.py, eval.py, dream.py, models.py.
 app.command("games")(games_command)
 app.command("run")(run_command)
 app.command("play")(play_command)
@@ -31,6 +32,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 app.command("dream")(dream_command)
+app.add_typer(models_app, name="models")
 
 
 @app.callback(invoke_without_command=True)

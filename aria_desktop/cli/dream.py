@@ -1,7 +1,8 @@
 """`aria dream`: play Breakout inside its learned world model; `aria dream --setup` makes a first one from nothing.
 
-The dream opens the newest world-model run under the runs folder (aria_desktop.paths.DEFAULT_RUNS: a checkout's
-runs/, else $XDG_DATA_HOME/aria/runs) whose VQ-VAE is still there, or the one given with --checkpoint.
+The dream opens the world model given with --checkpoint, else the active one (`aria models use`; by default the
+newest finished atari-wm checkpoint under the runs folder, aria_desktop.paths.DEFAULT_RUNS: a checkout's runs/, else
+$XDG_DATA_HOME/aria/runs), else the newest world-model run there whose VQ-VAE is still there.
 --setup: record scripted-agent Breakout (training and held-out episodes), train the tiny VQ-VAE and world model
 on the CPU, evaluate both on the held-out episodes, print the figures, then open the dream. Everything goes to
 <runs>/dream-setup/; a setup run again continues where it stopped (recordings kept, training resumed).
@@ -102,7 +103,7 @@ def _steps_done(run: Path) -> int:
 
 @friendly_errors
 def dream_command(
-    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="World-model run or checkpoint folder (default: the newest under the runs folder).")] = None,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="World-model run or checkpoint folder (default: the active world model, `aria models use`).")] = None,
     setup: Annotated[bool, typer.Option("--setup", help="First record scripted Breakout, train the tiny VQ-VAE and world model on the CPU and evaluate them (about 30 minutes), then dream.")] = False,
     out: Annotated[Path, typer.Option("--out", help="--setup: where its recordings and runs go.")] = SetupConfig.out,
     vqvae_steps: Annotated[int, typer.Option("--vqvae-steps", min=1, help="--setup: VQ-VAE training steps.")] = SetupConfig.vqvae_steps,

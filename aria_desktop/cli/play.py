@@ -62,7 +62,7 @@ def play_command(
     out: Annotated[str, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = str(DEFAULT_RECORDINGS),
     env_dir: EnvDir = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the first episode (the next ones count up).", **SEED_RANGE)] = 0,
-    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="--mode dream: the world-model run or checkpoint (default: the newest under the runs folder).")] = None,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="--mode dream: the world-model run or checkpoint (default: the active world model, `aria models use`).")] = None,
 ) -> None:
     """Open the app straight into a mode: play and record, watch an agent (Tab takes over), or replay."""
     if mode not in APP_MODES:

@@ -72,6 +72,9 @@ class DreamGame(Game):
         self.ms: dict[str, float] = {}  # the last step's milliseconds per stage (engine + total)
         self._real_frames: deque[np.ndarray] = deque(maxlen=self.history)  # preprocessed, newest last
         self._real_actions: deque[int] = deque(maxlen=self.history - 1)  # the action taken on each but the newest
+        # the dream's own recent frames (tokens) and actions, like the real ones: a new world model continues from them
+        self._tokens: deque[torch.Tensor] = deque(maxlen=self.history)
+        self._actions: deque[int] = deque(maxlen=self.history - 1)
         self._frame: np.ndarray | None = None
         self._info: dict[str, Any] = {}
         self._seed = 0
@@ -102,7 +105,7 @@ class DreamGame(Game):
             frames, actions = self._start
         else:
             frames, actions = np.stack(self._real_frames), np.array(self._real_actions, dtype=np.int64)
-        self._frame = self.engine.reset_frames(to_model(frames), torch.as_tensor(actions))
+        self._frame = self._start_from(frames, actions)
         self._update_info()
         if self.show_real:
             self.real_view = self.reconstruct()
@@ -111,6 +114,8 @@ class DreamGame(Game):
     def step(self, action: int, xy: tuple[int, int] | None = None) -> Step:
         self.action(action)  # validates the index with a clear message
         dreamt = self.engine.step(action, self.temperature)
+        self._actions.append(action)
+        self._tokens.append(dreamt.tokens.reshape(-1))
         self._step_real(action)
         self._frame = dreamt.image
         self._steps += 1
@@ -132,12 +137,38 @@ class DreamGame(Game):
     # -- reality -------------------------------------------------------------------------------------
     def resync(self) -> np.ndarray:
         """Re-encode the real game's last frames as the dream's history: the dream continues from reality."""
-        frames = np.stack(self._real_frames)
-        actions = torch.as_tensor(np.array(self._real_actions, dtype=np.int64))
-        self._frame = self.engine.reset_frames(to_model(frames), actions)
+        self._frame = self._start_from(np.stack(self._real_frames), np.array(self._real_actions, dtype=np.int64))
         if self.show_real:
             self.real_view = self.reconstruct()
         return self._frame
+
+    @torch.no_grad()
+    def _start_from(self, frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """The engine starts from these frames (encoded) and actions, which become the dream's recent history."""
+        tokens = self.dream.vqvae.encode(to_model(frames)).reshape(len(frames), -1)
+        self._tokens = deque(tokens, maxlen=self.history)
+        self._actions = deque((int(a) for a in actions), maxlen=self.history - 1)
+        return self.engine.reset(tokens, torch.as_tensor(actions, dtype=torch.long))
+
+    def switch_model(self, dream: Dream) -> np.ndarray:
+        """Go on dreaming with another world model (a newer checkpoint on the same VQ-VAE) from the dream's recent
+        frames and actions: a new engine, reset with their tokens. The episode goes on: its steps, the real game
+        beside it and the recording are untouched. Slow (builds and quantizes the model): call it between steps,
+        off the window's thread."""
+        engine = DreamEngine(dream.world_model, dream.vqvae, DreamEngineConfig(quantize=self.cfg.quantize))
+        history = dream.world_model.cfg.history
+        tokens = list(self._tokens)[-history:]
+        actions = list(self._actions)[len(self._actions) - (len(tokens) - 1):] if len(tokens) > 1 else []
+        frame = engine.reset(torch.stack(tokens), torch.tensor(actions, dtype=torch.long))
+        # the swap: a few assignments, done while no step runs (the caller's promise)
+        self.dream, self.engine, self.history, self._frame = dream, engine, history, frame
+        self.version = f"world model {dream.wm_checkpoint.id[:8]} step {dream.wm_checkpoint.step}"
+        self._tokens, self._actions = deque(tokens, maxlen=history), deque(actions, maxlen=history - 1)
+        self._real_frames = deque(self._real_frames, maxlen=history)
+        self._real_actions = deque(self._real_actions, maxlen=history - 1)
+        if self.show_real:
+            self.real_view = self.reconstruct()
+        return frame
 
     @torch.no_grad()
     def reconstruct(self) -> RealView:

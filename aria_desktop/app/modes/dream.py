@@ -6,6 +6,9 @@ and the window keeps drawing meanwhile; the next step starts once the last one i
 slower instead of freezing the window. Its own keys: re-sync the dream to the real game driven by the same
 actions, temperature up/down and greedy, and the side-by-side view (dream | real frame | the VQ-VAE's
 reconstruction of it, with its PSNR). Without a trained model it says so and names the command that trains one.
+Hot reload: every few seconds, between steps and on the worker thread, it asks a CheckpointWatcher whether a better
+checkpoint of its world model was written (a training run going on); if so the dream goes on in it from its recent
+frames, within the same episode, and the header names the checkpoint in use.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from aria_desktop.games.game import Game
 from aria_desktop.session import EpisodeRunner, RecordingSession
 
 TRAIN_COMMAND = "aria dream --setup"
+RELOAD_EVERY = 3.0  # seconds between looks for a better checkpoint (a folder scan, on the worker thread)
 
 DREAM_KEYS = KeyTable(
     KeyAction((pygame.K_y,), "resync", "re-sync the dream to the real game (same actions, re-encoded)"),
@@ -50,17 +54,26 @@ def no_dream_sentence(where: Path) -> str:
 
 
 def open_dream(checkpoint: Path | str | None = None) -> Any:
-    """The Dream (trainers/dream_loading.py) at `checkpoint`, else the newest one under the runs folder;
-    an AriaError sentence when there is none or it cannot be used."""
-    from aria_desktop.paths import DEFAULT_RUNS
+    """The Dream (trainers/dream_loading.py) at `checkpoint`, else the active world model (`aria models use`), else
+    the newest one under the runs folder; an AriaError sentence when there is none or it cannot be used."""
+    from aria_desktop import paths
     from trainers.dream_loading import find_dream, load_dream
     from trainers.errors import TrainerError
+    from trainers.models_registry import active_checkpoint
 
-    path = Path(checkpoint) if checkpoint is not None else find_dream(DEFAULT_RUNS)
-    if path is None:
-        raise AriaError(no_dream_sentence(DEFAULT_RUNS))
     try:
-        return load_dream(path)
+        if checkpoint is None:
+            chosen, path = active_checkpoint("atari-wm", paths.DEFAULT_RUNS, paths.ACTIVE_MODELS)
+            if path is not None:
+                try:
+                    return load_dream(path)
+                except TrainerError:
+                    if chosen:  # the person's choice fails: say why; a default that cannot dream gives way
+                        raise
+            checkpoint = find_dream(paths.DEFAULT_RUNS)
+            if checkpoint is None:
+                raise AriaError(no_dream_sentence(paths.DEFAULT_RUNS))
+        return load_dream(checkpoint)
     except TrainerError as e:
         raise AriaError(str(e)) from None
 
@@ -84,6 +97,8 @@ class DreamMode(PlayMode):
         self._step_times: deque[float] = deque(maxlen=30)  # when recent steps were shown (measured FPS)
         self._latency: deque[float] = deque(maxlen=15)  # recent model milliseconds per step
         self._warm_temperature = 0.5  # what greedy-off goes back to
+        self.watcher = self._watch(self.dream)
+        self._step_since_look = True  # a step was shown since the last look for a better checkpoint
         try:
             super().__init__(app)
         except BaseException:
@@ -132,6 +147,7 @@ class DreamMode(PlayMode):
         self._submit(lambda: self.runner.step(action, xy, HUMAN), self._stepped)
 
     def _stepped(self, result) -> None:
+        self._step_since_look = True
         self._step_times.append(time.perf_counter())
         if self.game.ms:
             self._latency.append(self.game.ms.get("total", 0.0))
@@ -139,6 +155,9 @@ class DreamMode(PlayMode):
 
     def update(self, dt: float) -> None:
         self._collect()
+        if not self.busy and self.watcher is not None and self.watcher.due() and (self._step_since_look or self.paused):
+            self._step_since_look = False  # a step goes between two looks, however often they are due
+            self._submit(self._reload_if_better, self._reloaded)  # between steps: the next one waits for it
         if not self.busy:
             super().update(dt)
         elif not (self.paused or self.app.show_help):
@@ -153,6 +172,53 @@ class DreamMode(PlayMode):
     def _next_episode(self) -> None:
         self._collect(wait=True)
         super()._next_episode()
+
+    # -- hot reload ----------------------------------------------------------------------------------------
+    @staticmethod
+    def _watch(dream: Any) -> Any:
+        """A watcher of the dream's world model over its run and the runs folder (None if it cannot)."""
+        from aria_desktop import paths
+        from trainers.errors import TrainerError
+        from trainers.models_registry import CheckpointWatcher
+
+        path = dream.wm_checkpoint.path.resolve()
+        run = path.parent.parent if path.parent.name == "checkpoints" else path
+        try:
+            return CheckpointWatcher("atari-wm", path, [run, paths.DEFAULT_RUNS], interval=RELOAD_EVERY)
+        except TrainerError:  # a checkpoint folder that went away meanwhile: no hot reload, the dream still plays
+            return None
+
+    def _reload_if_better(self) -> Any:
+        """On the worker: a better checkpoint's dream, switched to (or None); a sentence if it cannot be loaded."""
+        from trainers.dream_loading import load_dream
+        from trainers.errors import TrainerError
+
+        try:
+            path = self.watcher.poll()
+        except OSError:  # a run folder changing under the scan: look again next time
+            return None
+        if path is None:
+            return None
+        try:
+            dream = load_dream(path)
+            self.game.switch_model(dream)
+        except TrainerError as e:
+            return str(e)
+        return dream
+
+    def _reloaded(self, result: Any) -> None:
+        if isinstance(result, str):
+            self.app.show_error(f"A newer world model was found but not used: {result}")
+        elif result is not None:
+            self.dream = result
+            self.shown = self.game.frame
+            self.app.show_message(f"The dream goes on in a better checkpoint: {self.checkpoint_text()} "
+                                  f"({result.name}, {self.watcher.current.headline_text}).")
+
+    def checkpoint_text(self) -> str:
+        """The world model in use, as the header names it: its id's first digits and its step."""
+        ckpt = self.dream.wm_checkpoint
+        return f"wm {ckpt.id[:8]} step {ckpt.step}"
 
     # -- the dream's keys -------------------------------------------------------------------------------
     def key_actions(self) -> dict[str, Callable[[], None]]:
@@ -204,7 +270,8 @@ class DreamMode(PlayMode):
         if self.paused:
             extra.append("paused")
         return HeaderInfo(mode=self.title, game=self.game.title, controller="human", step=self.steps,
-                          recording=self.recording.enabled, episodes=len(self.app.saved), extra=" · ".join(extra))
+                          recording=self.recording.enabled, episodes=len(self.app.saved), extra=" · ".join(extra),
+                          model=self.checkpoint_text())
 
     def panel(self) -> list[Section]:
         ms = self.game.ms

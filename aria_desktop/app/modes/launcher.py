@@ -8,6 +8,7 @@ import numpy as np
 import pygame
 
 from aria_desktop.agents import agents_for
+from aria_desktop.app.active_models import draw_active_models
 from aria_desktop.app.header import HeaderInfo
 from aria_desktop.app.modes.base import MODES, Mode, modes_in_order, register
 from aria_desktop.app.render import frame_to_rgb, integer_scale
@@ -239,6 +240,7 @@ class LauncherMode(Mode):
             for part in wrap(line, fonts.small, width):
                 draw_text(surface, part, (x, y), fonts.small, color, width)
                 y += fonts.small.get_height() + 3
+        draw_active_models(surface, x, y, width, self.app)
 
     def _folder_line(self, label: str, field: str, value: str, key: str) -> tuple[str, tuple[int, int, int]]:
         theme = self.app.config.theme
