@@ -153,8 +153,9 @@ class PlayMode(Mode):
         self.last_action = self.game.action(action).name if action in self.keymap.action_ids else str(action)
         if xy is not None:
             self.last_action += f" at {xy}"
-        self.shown = result.step.frames[0]
-        self.animation.extend(result.step.frames[1:])
+        frames = result.step.frames if self.game.animated else result.step.frames[-1:]
+        self.shown = frames[0]
+        self.animation.extend(frames[1:])
         self.anim_clock = 0.0
         if tuple(a.index for a in self.game.actions) != self.keymap.action_ids:
             self.keymap = keymap_for(self.game)  # ARC games can change their actions per level

@@ -70,6 +70,7 @@ class EpisodeView:
             self.timestamps = np.asarray(ep.timestamps)
             self.infos: dict[str, Any] = {k: np.asarray(v) for k, v in ep.infos.items()}
             self.action_names = list(ep.action_names)
+            self.animated = ep.animated  # False: step_frames are emulator frames, not shown
             self.native_fps = REPLAY_FPS.get(self.frame_kind, 15.0)
         except Exception:
             self.ep.close()
@@ -272,7 +273,8 @@ class ReplayMode(Mode):
             if self.t >= self.view.steps:
                 self.playing = False
                 break
-            self.between = deque(self.view.step_frames(self.t)[:-1])
+            if self.view.animated:
+                self.between = deque(self.view.step_frames(self.t)[:-1])
             self.t += 1
 
     # -- drawing ---------------------------------------------------------------------------------------
