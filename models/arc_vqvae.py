@@ -24,6 +24,10 @@ class ArcVQVAEConfig:
     beta: float = 0.25  # commitment weight
     ema_decay: float = 0.99
     dead_code_threshold: float = 0.03  # a code whose EMA use per batch falls below this is reset to an encoder output
+    # Reconstruction weights colour c by (its share of the batch's pixels) ** -power, normalised to a mean pixel
+    # weight of 1: a frame is mostly background, and the few pixels of a rare colour (the player, a key) are the
+    # ones a plain cross-entropy leaves wrong. 0 is the plain cross-entropy.
+    rare_color_power: float = 0.0
 
     @property
     def token_grid(self) -> int:
@@ -40,8 +44,9 @@ class ArcVQVAEConfig:
 
     @classmethod
     def tiny(cls) -> ArcVQVAEConfig:
-        """Same 8×8 token layout, narrow and with a small codebook: trains on a CPU in a minute or two."""
-        return cls(embed_dim=16, channels=16, code_dim=32, n_codes=64)
+        """The seed's 8×8 tokens over 512 codes, narrower (64-dim codes, 32 channels) and with rare colours weighted:
+        trains on a CPU in minutes. (64 codes saturated at 97.7 % pixel accuracy.)"""
+        return cls(embed_dim=16, channels=32, code_dim=64, n_codes=512, rare_color_power=0.5)
 
     @classmethod
     def preset(cls, name: str) -> ArcVQVAEConfig:
@@ -111,6 +116,17 @@ class EMAQuantizer(nn.Module):
         return z + (q - z).detach(), idx.view(b, h, w), commitment
 
 
+def reconstruction_loss(logits: torch.Tensor, grid: torch.Tensor, rare_color_power: float = 0.0) -> torch.Tensor:
+    """Per-pixel cross-entropy, each colour weighted by its share of the batch's pixels ** -rare_color_power."""
+    target = grid.long()
+    per_pixel = F.cross_entropy(logits.float(), target, reduction="none")
+    if not rare_color_power:
+        return per_pixel.mean()
+    share = torch.bincount(target.flatten(), minlength=logits.shape[1]).float() / target.numel()
+    weight = share.clamp_min(1e-6).pow(-rare_color_power)[target]
+    return (per_pixel * weight).sum() / weight.sum()
+
+
 class ArcVQVAE(nn.Module):
     def __init__(self, cfg: ArcVQVAEConfig) -> None:
         super().__init__()
@@ -143,7 +159,7 @@ class ArcVQVAE(nn.Module):
         """grid: long (B, 64, 64) → (colour logits (B, 16, 64, 64), tokens (B, 8, 8), losses)."""
         q, tokens, commitment = self.quantizer(self._latents(grid))
         logits = self.decoder(q)
-        recon = F.cross_entropy(logits.float(), grid.long())
+        recon = reconstruction_loss(logits, grid, self.cfg.rare_color_power)
         losses = {"loss": recon + self.cfg.beta * commitment, "recon": recon, "commitment": commitment}
         return logits, tokens, losses
 

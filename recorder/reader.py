@@ -165,6 +165,12 @@ class Episode:
             return {}
 
     @property
+    def animated(self) -> bool:
+        """Whether step_frames are animation to show before each observation (ARC), or emulator frames kept for
+        preprocessing (Breakout with "record_previous_frame" in env_config: FORMAT.md), which a replay does not show."""
+        return not self.env_config.get("record_previous_frame", False)
+
+    @property
     def action_names(self) -> list[str]:
         try:
             return list(json.loads(self.attrs.get("action_names") or "[]"))
@@ -228,7 +234,8 @@ class Episode:
         return self._array("step_frame_offsets")
 
     def step_frames(self, t: int) -> list[np.ndarray]:
-        """Every frame step t produced (ARC animation frames; one frame for Atari); the last is observations[t+1]."""
+        """Every frame step t produced (ARC animation frames; Atari: one, or two with its previous emulator frame);
+        the last is observations[t+1]."""
         if not 0 <= t < self.steps:
             raise IndexError(f"step {t} is outside 0..{self.steps - 1} in {self.path}")
         offsets = self._file["step_frame_offsets"]

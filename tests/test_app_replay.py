@@ -188,3 +188,30 @@ def test_replay_opens_a_given_file(tmp_path):
     ticks(app, 1)
     assert app.mode.view.path == first and app.mode.folder == first.parent
     app.close()
+
+
+def test_breakout_steps_show_only_their_observation_in_play_and_replay(tmp_path):
+    """Breakout keeps each step's previous emulator frame for the models (FORMAT.md); it is not animation."""
+    from recorder import open_episode
+
+    app = make_app(tmp_path, "play", game="breakout")
+    ticks(app, 1)
+    key(pygame.K_SPACE)  # FIRE, then keep it held: the ball moves, so the two emulator frames differ
+    for _ in range(12):
+        ticks(app, 1)
+        assert not app.mode.animation and np.array_equal(app.mode.shown, app.mode.game.frame)
+    key(pygame.K_SPACE, up=True)
+    app.switch("replay")
+    ticks(app, 1)
+    (path,) = recordings(tmp_path, "breakout")
+    with open_episode(path) as ep:
+        assert not ep.animated and ep.steps >= 12
+        assert all(len(ep.step_frames(t)) == 2 for t in range(ep.steps))
+        differ = [t for t in range(ep.steps) if not np.array_equal(ep.step_frames(t)[0], ep.observations[t + 1])]
+        assert differ  # the kept frames are real, different frames
+        tap(pygame.K_SPACE)
+        for t in range(1, 12):  # one observation per tick (15 per second), never the kept frame
+            ticks(app, 1)
+            assert app.mode.t == t and not app.mode.between
+            np.testing.assert_array_equal(_shown(app), frame_to_rgb(np.asarray(ep.observations[t])))
+    app.close()

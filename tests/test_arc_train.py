@@ -122,3 +122,13 @@ def test_bad_input_gets_one_sentence(trained: dict[str, Path], tmp_path: Path) -
     save_checkpoint(wide, "arc-vqvae", "tiny", wide_cfg.__dict__, ArcVQVAE(wide_cfg).state_dict(), 0)
     _one_line_error(*aria("train", "arc-world-model", "--data", data, "--vqvae", wide, "--out", wm, "--steps", 4,
                           "--device", "cpu", "--resume"), "cannot be resumed")  # fmt: skip
+
+
+def test_the_vqvae_learning_rate_warms_up_then_decays_on_a_cosine() -> None:
+    from trainers.arc_vqvae_train import ArcVQVAETrainConfig
+
+    hp = ArcVQVAETrainConfig(lr=1e-3, warmup_steps=10, final_lr_share=0.1)
+    lrs = [hp.lr_at(step, 100) for step in range(100)]
+    assert lrs[0] == 1e-4 and abs(lrs[9] - 1e-3 * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * 0.09)))) < 1e-12
+    assert all(a >= b for a, b in zip(lrs[9:], lrs[10:], strict=False))  # never rises after the warm-up
+    assert abs(hp.lr_at(100, 100) - 1e-4) < 1e-12  # ends at final_lr_share of lr

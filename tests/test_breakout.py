@@ -63,7 +63,8 @@ def test_frames_are_raw_210x160_rgb(game):
     assert game.frame_kind is FrameKind.RGB
     assert first.shape == (210, 160, 3) and first.dtype == np.uint8
     step = game.step(FIRE)
-    assert len(step.frames) == 1
+    assert len(step.frames) == 2  # the previous emulator frame, kept for the models' max-pool, then the observation
+    assert step.frames[0].shape == (210, 160, 3) and not game.animated
     assert step.frame.shape == (210, 160, 3) and step.frame.dtype == np.uint8
     assert game.frame is step.frame
     assert first.any() and not np.array_equal(first, step.frame)  # the ball appeared

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import h5py
 import numpy as np
 import pytest
 import torch
@@ -116,3 +117,30 @@ def test_a_dream_can_start_from_a_recordings_first_frames(dream_run, tmp_path): 
     (short,) = record_breakout(tmp_path / "short", episodes=1, steps=2, previous_frame=False)
     with pytest.raises(AriaError, match="at least"):
         DreamGame(load_dream(dream_run), DreamConfig(threads=None, start=str(short)))
+
+
+def test_verify_replay_checks_a_dream_recordings_structure_and_says_it_cannot_be_replayed(game, tmp_path):
+    import typer
+    from atari_support import record_breakout
+    from typer.testing import CliRunner
+
+    from aria_desktop.cli.recordings import recordings_app
+
+    runner = EpisodeRunner(game, seed=3, recording=RecordingSession(tmp_path), fresh=False)
+    for a in (1, 2, 3):
+        runner.step(a)
+    runner.close()
+    (dreamt,) = (tmp_path / "breakout-dream").glob("*.h5")
+    (real,) = record_breakout(tmp_path / "real", episodes=1, steps=8)  # the default game: previous frames kept
+    cli = typer.Typer()
+    cli.add_typer(recordings_app, name="recordings")
+    result = CliRunner().invoke(cli, ["recordings", "verify", "--replay", str(tmp_path)], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert f"OK   {dreamt} (3 steps; structure)" in result.output
+    assert f"{dreamt.name} was dreamt by a world model" in result.output and result.output.count("dreamt by") == 1
+    assert f"OK   {real} (8 steps; structure and every frame replayed)" in result.output
+    assert "2 episode file(s) checked, 0 with problems." in result.output
+    with h5py.File(dreamt, "r+") as f:  # the structure is still checked: a damaged dream file fails
+        del f["rewards"]
+    result = CliRunner().invoke(cli, ["recordings", "verify", "--replay", str(tmp_path)], env={"COLUMNS": "400"})
+    assert result.exit_code == 1 and "1 with problems" in result.output

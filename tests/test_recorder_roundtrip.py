@@ -52,7 +52,8 @@ def test_breakout_roundtrip_keeps_every_frame_action_and_info(tmp_path: Path) ->
         np.testing.assert_array_equal(ep.infos["score"], expected_scores)
         assert set(ep.infos) >= {"score", "lives", "levels_completed", "state"}
         assert ep.infos["lives"][0] == 5
-        assert all(len(ep.step_frames(t)) == 1 for t in range(ep.steps))  # Atari: one frame per step
+        assert all(len(ep.step_frames(t)) == 2 for t in range(ep.steps))  # the previous emulator frame, then obs
+        assert not ep.animated
         assert ep.attrs["format_version"] == FORMAT_VERSION and ep.attrs["app_version"] == "0.1.0-test"
         assert json.loads(ep.attrs["env_config"])["frameskip"] == 4
         assert ep.seed == 3 and ep.game_version.startswith("ale-py")

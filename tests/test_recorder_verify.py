@@ -55,7 +55,7 @@ def test_tampered_breakout_observation_is_found(tmp_path: Path) -> None:
         frame[100:102, 50] = 255 - frame[100:102, 50]
         f["observations"][20] = frame
     problems = replay_episode(path)
-    assert len(problems) == 1 and "step 19 frame 1 of 1 does not match the replay (2 pixels differ)" in problems[0]
+    assert len(problems) == 1 and "step 19 frame 2 of 2 does not match the replay (2 pixels differ)" in problems[0]
 
 
 def test_replay_with_another_seed_is_caught(arc_episode) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,11 +22,19 @@ BAR = 0.9985  # seed 001's pixel accuracy
 
 @dataclass
 class ArcVQVAETrainConfig:
-    steps: int = 1500
+    steps: int = 2500
     batch_size: int = 32
     lr: float = 3e-3
     checkpoint_every: int = 250
     eval_every: int = 250
+    warmup_steps: int = 50
+    final_lr_share: float = 0.05  # the learning rate falls on a cosine to this share of lr by the last step
+
+    def lr_at(self, step: int, total: int) -> float:
+        """Linear warm-up, then a cosine decay: the last, small steps settle the few pixels still wrong."""
+        warm = min(1.0, (step + 1) / max(self.warmup_steps, 1))
+        cosine = 0.5 * (1 + math.cos(math.pi * min(step / max(total, 1), 1.0)))
+        return self.lr * warm * (self.final_lr_share + (1 - self.final_lr_share) * cosine)
 
     @classmethod
     def preset(cls, name: str) -> ArcVQVAETrainConfig:
@@ -88,6 +97,8 @@ def train_arc_vqvae(run: ArcVQVAERun) -> Checkpoint | None:
     batch_size = run.batch_size or hp.batch_size
 
     def step_fn(model: torch.nn.Module, step: int) -> tuple[torch.Tensor, dict[str, float]]:
+        for group in trainer.optimizer.param_groups:  # a function of the step alone, so a resumed run follows it
+            group["lr"] = hp.lr_at(step, spec.total_steps)
         idx = trainer.rng.integers(len(frames), size=batch_size)
         _, _, losses = model(torch.from_numpy(frames[idx]).long().to(trainer.device))
         return losses["loss"], {

@@ -44,7 +44,7 @@ def chord(keys) -> tuple[int, ...]:
 
 
 def key_names(keys: tuple[int, ...]) -> str:
-    names = {pygame.K_LCTRL: "Ctrl", pygame.K_LSHIFT: "Shift", pygame.K_SPACE: "Space"}
+    names = {pygame.K_LCTRL: "Ctrl", pygame.K_LSHIFT: "Shift", pygame.K_SPACE: "Space", pygame.K_RETURN: "Enter"}
     ordered = sorted(keys, key=lambda k: k not in (pygame.K_LCTRL, pygame.K_LSHIFT))  # modifiers first
     return "+".join(names.get(k, pygame.key.name(k).title()) for k in ordered)
 
@@ -139,19 +139,26 @@ class KeyAction:
     action: str
     help: str
     label: str = ""
+    shift: bool = False  # only with Shift held (it then wins over the same key's entry without Shift)
 
 
 class KeyTable:
     """A mode's (or the app's) own keys: its event handler dispatches through it and the F1 help lists it, so
-    the two cannot disagree."""
+    the two cannot disagree. `mouse` holds the help lines of what the mouse does there (not keys)."""
 
-    def __init__(self, *entries: KeyAction) -> None:
+    def __init__(self, *entries: KeyAction, mouse: tuple[tuple[str, str], ...] = ()) -> None:
+        seen = [(k, e.shift) for e in entries for k in e.keys]
+        if len(seen) != len(set(seen)):
+            raise ValueError("a key is bound twice in one key table")
         self.entries = entries
+        self.mouse = mouse
 
-    def action(self, key: int) -> str | None:
-        for entry in self.entries:
-            if key in entry.keys:
-                return entry.action
+    def action(self, key: int, mod: int = 0) -> str | None:
+        shift = bool(mod & pygame.KMOD_SHIFT)
+        for wanted in ((True, False) if shift else (False,)):
+            for entry in self.entries:
+                if key in entry.keys and entry.shift == wanted:
+                    return entry.action
         return None
 
     @property
@@ -159,7 +166,10 @@ class KeyTable:
         return [entry.action for entry in self.entries]
 
     def help_lines(self) -> list[tuple[str, str]]:
-        return [(e.label or " / ".join(key_names((k,)) for k in e.keys), e.help) for e in self.entries]
+        def names(e: KeyAction) -> str:
+            return e.label or " / ".join(("Shift+" if e.shift else "") + key_names((k,)) for k in e.keys)
+
+        return [(names(e), e.help) for e in self.entries] + list(self.mouse)
 
 
 # The app's own keys, in every mode (Esc quits only when the mode does not use it; F2.. switch modes: Mode.hotkey).

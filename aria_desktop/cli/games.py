@@ -81,7 +81,7 @@ def run_agent(game_id: str, agent: str, steps: int, seed: int = 0, env_dir: Path
         for t in range(steps):
             result = runner.agent_step()
             summary.steps += 1
-            summary.frames += len(result.step.frames)
+            summary.frames += len(result.step.frames) if game.animated else 1  # Breakout's kept frame is not shown
             if result.outcome or t == steps - 1:
                 ep = runner.episode
                 part = f" (part {ep.playthrough.index + 1})" if ep.playthrough.index else ""

@@ -79,10 +79,11 @@ def show_command(file: Annotated[Path, typer.Argument(help="An episode file (.h5
                             if hasattr(obj, "shape") else None)
         console.print(datasets)
         s = ep.summary()
-        animation = int(ep._file["step_frames"].shape[0])
+        extra = int(ep._file["step_frames"].shape[0])
+        kind = "animation frames" if ep.animated else "previous emulator frames (for the models' max-pool)"
         console.print(
             f"{s.steps} steps, total reward {s.total_reward:g}, outcome {s.outcome or '-'}"
-            f"{'' if s.complete else ' (incomplete)'}, {s.controller_mix}, {animation} extra animation frames, "
+            f"{'' if s.complete else ' (incomplete)'}, {s.controller_mix}, {extra} extra {kind}, "
             f"{_size(s.size_bytes)}."
         )
 
@@ -144,6 +145,15 @@ def _replay_seed(ep: Any) -> int:
     raise NotReplayable(f"{ep.path.name} has no recorded seed, so it cannot be replayed.")
 
 
+def _dreamt(ep: Any) -> bool:
+    """A dream recording: its frames came from a world model, not from a game that can be re-run."""
+    if "world_model" not in ep.env_config:  # only dream recordings name one (saves importing torch for the rest)
+        return False
+    from aria_desktop.games.dream import DreamGame
+
+    return ep.game == DreamGame.id
+
+
 def replay_episode(path: Path, env_dir: Path | None = None) -> list[str]:
     """Re-run the episode in its game and compare every frame; returns problem sentences (empty = exact).
     An episode that continues a play-through is replayed after its play-through's earlier episodes, which
@@ -154,6 +164,9 @@ def replay_episode(path: Path, env_dir: Path | None = None) -> list[str]:
 
     with ExitStack() as stack:
         ep = stack.enter_context(open_episode(path))
+        if _dreamt(ep):
+            raise NotReplayable(f"{path.name} was dreamt by a world model, not played in the emulator, so it cannot be "
+                                "replayed against the emulator; its structure was checked.")
         seed = _replay_seed(ep)
         earlier = [stack.enter_context(open_episode(p)) for p in _earlier_in_playthrough(path, ep)]
         try:

@@ -28,16 +28,16 @@ class BreakoutConfig:
     full_action_space: bool = False  # NOOP, FIRE, RIGHT, LEFT
     max_num_frames_per_episode: int = 108_000  # gymnasium's default cap (30 minutes of play)
     # Each step also returns the emulator frame before its last one: Step.frames = [previous, observation], so a
-    # recording keeps what the world models' max-pool preprocessing needs (models/atari_frames.py). Off by default
-    # because the app plays a step's extra frames as an animation (see recorder/FORMAT.md); recordings made
-    # before this option existed lack it and replay as off.
-    record_previous_frame: bool = False
+    # recording keeps what the world models' max-pool preprocessing needs (models/atari_frames.py). They are not
+    # animation (BreakoutGame.animated is False: the app shows only the observation; see recorder/FORMAT.md).
+    record_previous_frame: bool = True
 
     @classmethod
     def from_recorded(cls, config: dict[str, Any]) -> BreakoutConfig:
-        """The configuration a recording stored (Game.config()), ignoring the keys that are not settings."""
+        """The configuration a recording stored (Game.config()), ignoring the keys that are not settings. Files
+        written before record_previous_frame existed lack it and were recorded without the previous frame."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in config.items() if k in known})
+        return cls(**{"record_previous_frame": False, **{k: v for k, v in config.items() if k in known}})
 
 
 class BreakoutGame(Game):
@@ -46,6 +46,7 @@ class BreakoutGame(Game):
     kind = GameKind.ATARI
     frame_kind = FrameKind.RGB
     levels = None
+    animated = False  # a step's frame before its observation is the previous emulator frame, kept for preprocessing
 
     def __init__(self, config: BreakoutConfig | None = None) -> None:
         self.cfg = config or BreakoutConfig()

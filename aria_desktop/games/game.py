@@ -66,6 +66,7 @@ class Game(ABC):
     frame_kind: FrameKind
     native_fps: float  # agent steps per second for Atari; animation frames per second for ARC
     levels: int | None = None  # number of levels, when the game has levels
+    animated = True  # whether a step's frames before the last are animation to show (ARC), not frames kept for models
 
     @property
     @abstractmethod

@@ -72,7 +72,7 @@ class Mode:
 
     def dispatch_key(self, event: pygame.event.Event) -> bool:
         """Act on a key of the mode's key table; True when it was one."""
-        action = self.keys.action(event.key) if event.type == pygame.KEYDOWN else None
+        action = self.keys.action(event.key, getattr(event, "mod", 0)) if event.type == pygame.KEYDOWN else None
         if action is None:
             return False
         self.key_actions()[action]()

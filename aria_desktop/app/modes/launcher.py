@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +12,37 @@ import pygame
 from aria_desktop.agents import agents_for
 from aria_desktop.app.active_models import draw_active_models
 from aria_desktop.app.header import HeaderInfo
+from aria_desktop.app.keymap import KeyAction, KeyTable
 from aria_desktop.app.modes.base import MODES, Mode, modes_in_order, register
 from aria_desktop.app.render import frame_to_rgb, integer_scale
 from aria_desktop.app.text import draw_text, wrap
 from aria_desktop.errors import AriaError
 from aria_desktop.games.catalog import GameEntry, environments_dir, list_games
+
+# The launcher's own keys; the modes' launch keys (Mode.launcher_key) join them in launcher_keys().
+LAUNCHER_KEYS = KeyTable(
+    KeyAction((pygame.K_UP,), "previous_game", "previous game"),
+    KeyAction((pygame.K_DOWN,), "next_game", "next game"),
+    KeyAction((pygame.K_a,), "agent", "change the agent for watch / take-over"),
+    KeyAction((pygame.K_c,), "record", "recording on / off"),
+    KeyAction((pygame.K_o,), "out_dir", "type the recordings folder"),
+    KeyAction((pygame.K_e,), "env_dir", "type the ARC-AGI-3 environments folder (empty: built-in games only)"),
+    mouse=(("Click a game / a button", "choose that game / open that mode"),),
+)
+# While a folder field is open, typed keys are text; these are the field's own keys.
+FOLDER_FIELD_KEYS = KeyTable(
+    KeyAction((pygame.K_RETURN, pygame.K_KP_ENTER), "keep", "(in a folder field) keep the folder typed", "Enter"),
+    KeyAction((pygame.K_ESCAPE,), "cancel", "(in a folder field) cancel", "Esc"),
+    KeyAction((pygame.K_BACKSPACE,), "delete", "(in a folder field) delete the last character"),
+)
+
+
+def launcher_keys() -> KeyTable:
+    """The launcher's keys with one launch key per mode that has one (modes register after this module)."""
+    launch = [KeyAction((m.launcher_key,), f"launch_{m.name}", re.sub(r"\s*\[.*\]$", "", m.launcher_label or m.name)
+                        + " with the selected game") for m in modes_in_order() if m.launcher_key is not None]
+    static = LAUNCHER_KEYS.entries
+    return KeyTable(*static[:2], *launch, *static[2:], mouse=LAUNCHER_KEYS.mouse)
 
 
 @register
@@ -23,9 +51,11 @@ class LauncherMode(Mode):
     title = "LAUNCHER"
     hotkey = pygame.K_F2
     order = 0
+    keys = LAUNCHER_KEYS
 
     def __init__(self, app) -> None:
         super().__init__(app)
+        self.keys = launcher_keys()
         self.games: list[GameEntry] = self._scan()
         ids = [g.open_id for g in self.games]
         self.selected = ids.index(app.selection.game) if app.selection.game in ids else 0
@@ -87,32 +117,38 @@ class LauncherMode(Mode):
                     self.launch(mode)
                     return True
             return False
-        if event.type != pygame.KEYDOWN:
-            return False
-        key = event.key
-        if key in (pygame.K_UP, pygame.K_DOWN):
-            self.selected = (self.selected + (1 if key == pygame.K_DOWN else -1)) % len(self.games)
-            return True
-        for mode in modes_in_order():
-            if mode.launcher_key is not None and key == mode.launcher_key:
-                self.launch(mode.name)
-                return True
+        typed = getattr(event, "unicode", "") or None
+        used = self.dispatch_key(event)
+        if self.editing is not None:  # this key opened a folder field: its TEXTINPUT echo is not text
+            self._skip_text = typed
+        return used
+
+    def key_actions(self) -> dict[str, Callable[[], None]]:
         cfg = self.app.selection
-        if key == pygame.K_a:
+
+        def move(delta: int) -> Callable[[], None]:
+            return lambda: setattr(self, "selected", (self.selected + delta) % len(self.games))
+
+        def next_agent() -> None:
             offered = agents_for(self.entry.kind)  # the agents that play the selected game
             cfg.agent = offered[(offered.index(cfg.agent) + 1) % len(offered)] if cfg.agent in offered else offered[0]
-            return True
-        if key == pygame.K_c:
+
+        def switch_recording() -> None:
             cfg.record = not cfg.record
-            return True
-        if key in (pygame.K_o, pygame.K_e):
-            self.editing_field = "out_dir" if key == pygame.K_o else "env_dir"
-            current = cfg.out_dir if key == pygame.K_o else cfg.env_dir
-            self.editing = str(current) if current else ""
-            self._skip_text = getattr(event, "unicode", "") or None
-            pygame.key.start_text_input()
-            return True
-        return False
+
+        def launcher(mode: str) -> Callable[[], None]:
+            return lambda: self.launch(mode)
+
+        actions = {"previous_game": move(-1), "next_game": move(1), "agent": next_agent, "record": switch_recording,
+                   "out_dir": lambda: self._open_field("out_dir"), "env_dir": lambda: self._open_field("env_dir")}
+        actions.update({a: launcher(a.removeprefix("launch_")) for a in self.keys.actions if a.startswith("launch_")})
+        return actions
+
+    def _open_field(self, field: str) -> None:
+        self.editing_field = field
+        current = getattr(self.app.selection, field)
+        self.editing = str(current) if current else ""
+        pygame.key.start_text_input()
 
     def _edit(self, event: pygame.event.Event) -> bool:
         if event.type == pygame.TEXTINPUT:
@@ -121,13 +157,12 @@ class LauncherMode(Mode):
                 self.editing += event.text
         elif event.type == pygame.KEYDOWN:
             self._skip_text = None  # the opening key's echo comes before any other key
-            if event.key == pygame.K_BACKSPACE:
+            action = FOLDER_FIELD_KEYS.action(event.key)
+            if action == "delete":
                 self.editing = self.editing[:-1]
-            elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
-                self._commit(self.editing.strip())
-                self.editing = None
-                pygame.key.stop_text_input()
-            elif event.key == pygame.K_ESCAPE:
+            elif action is not None:
+                if action == "keep":
+                    self._commit(self.editing.strip())
                 self.editing = None
                 pygame.key.stop_text_input()
         return True  # while typing, every key belongs to the text field
@@ -252,14 +287,7 @@ class LauncherMode(Mode):
         return HeaderInfo(self.title, self.entry.title if self.games else "-")
 
     def help_lines(self) -> list[tuple[str, str]]:
-        return [
-            ("Up / Down, click", "choose a game"),
-            ("Enter / W / Y", "play & record / watch an agent / replay recordings"),
-            ("A", "change the agent"),
-            ("C", "recording on / off"),
-            ("O", "change the recordings folder"),
-            ("E", "change the ARC-AGI-3 environments folder (empty: built-in games only)"),
-        ]
+        return self.keys.help_lines() + FOLDER_FIELD_KEYS.help_lines()
 
     def close(self) -> None:
         if self.editing is not None:

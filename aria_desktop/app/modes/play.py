@@ -181,8 +181,9 @@ class PlayMode(Mode):
             self.last_action += f" at {xy}"
         if result.controller == AGENT:
             self._note_insight(same_level=result.step.reward == 0 or self.game.kind is GameKind.ATARI)
-        self.shown = result.step.frames[0]
-        self.animation.extend(result.step.frames[1:])
+        frames = result.step.frames if self.game.animated else result.step.frames[-1:]
+        self.shown = frames[0]
+        self.animation.extend(frames[1:])
         self.anim_clock = 0.0
         if tuple(a.index for a in self.game.actions) != self.keymap.action_ids:
             self.keymap = keymap_for(self.game)  # ARC games can change their actions per level

@@ -4,6 +4,7 @@ and who acted on every step (green: the person, orange: the agent)."""
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import numpy as np
 import pygame
 
 from aria_desktop.app.header import HeaderInfo
+from aria_desktop.app.keymap import KeyAction, KeyTable
 from aria_desktop.app.modes.base import Mode, register
 from aria_desktop.app.panel import Section, TextSection
 from aria_desktop.app.render import draw_frame, frame_size, mark_click, window_to_grid
@@ -20,8 +22,23 @@ BREAKOUT_ACTIONS = ("NOOP", "FIRE", "RIGHT", "LEFT")
 TIMELINE_HEIGHT = 26
 # Playback rate at speed 1: Breakout's 15 steps per second; ARC's usual 5 animation frames per second.
 REPLAY_FPS = {"rgb": 15.0, "grid": 5.0}
-_SPEED_UP = {pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS, pygame.K_RIGHTBRACKET}
-_SLOW_DOWN = {pygame.K_MINUS, pygame.K_KP_MINUS, pygame.K_LEFTBRACKET}
+BIG_JUMP = 10  # steps Shift+Left / Shift+Right move
+
+# The mode's keys; handle_event dispatches through this table and F1 lists it.
+REPLAY_KEYS = KeyTable(
+    KeyAction((pygame.K_LEFT,), "back", "one step back"),
+    KeyAction((pygame.K_RIGHT,), "forward", "one step forward"),
+    KeyAction((pygame.K_LEFT,), "back_big", f"{BIG_JUMP} steps back", shift=True),
+    KeyAction((pygame.K_RIGHT,), "forward_big", f"{BIG_JUMP} steps forward", shift=True),
+    KeyAction((pygame.K_HOME,), "first", "first step"),
+    KeyAction((pygame.K_END,), "last", "last step"),
+    KeyAction((pygame.K_SPACE,), "play", "play / pause"),
+    KeyAction((pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS, pygame.K_RIGHTBRACKET), "faster", "faster", "+ / ]"),
+    KeyAction((pygame.K_MINUS, pygame.K_KP_MINUS, pygame.K_LEFTBRACKET), "slower", "slower", "- / ["),
+    KeyAction((pygame.K_PAGEUP, pygame.K_UP), "previous_episode", "previous episode"),
+    KeyAction((pygame.K_PAGEDOWN, pygame.K_DOWN), "next_episode", "next episode"),
+    mouse=(("Click or drag the timeline", "scrub"),),
+)
 
 
 def action_name(frame_kind: str, index: int) -> str:
@@ -53,6 +70,7 @@ class EpisodeView:
             self.timestamps = np.asarray(ep.timestamps)
             self.infos: dict[str, Any] = {k: np.asarray(v) for k, v in ep.infos.items()}
             self.action_names = list(ep.action_names)
+            self.animated = ep.animated  # False: step_frames are emulator frames, not shown
             self.native_fps = REPLAY_FPS.get(self.frame_kind, 15.0)
         except Exception:
             self.ep.close()
@@ -120,6 +138,7 @@ class ReplayMode(Mode):
     launcher_key = pygame.K_y
     launcher_label = "Replay recordings  [Y]"
     order = 30
+    keys = REPLAY_KEYS
 
     def __init__(self, app, path: str | Path | None = None, game: str | None = None) -> None:
         super().__init__(app)
@@ -203,31 +222,28 @@ class ReplayMode(Mode):
         if event.type == pygame.MOUSEBUTTONUP and event.button == 1:
             self.scrubbing = False
             return False
-        if event.type != pygame.KEYDOWN:
-            return False
-        key, big = event.key, bool(event.mod & pygame.KMOD_SHIFT)
-        jump = 10 if big else 1
-        if key == pygame.K_RIGHT:
-            self.seek(self.t + jump)
-        elif key == pygame.K_LEFT:
-            self.seek(self.t - jump)
-        elif key == pygame.K_HOME:
-            self.seek(0)
-        elif key == pygame.K_END:
+        return self.dispatch_key(event)
+
+    def key_actions(self) -> dict[str, Callable[[], None]]:
+        def last() -> None:
             self.seek(self.view.steps if self.view else 0)
-        elif key == pygame.K_SPACE:
+
+        def toggle_play() -> None:
             self.playing = not self.playing
-        elif key in (pygame.K_PAGEDOWN, pygame.K_DOWN) and self.paths:
-            self.open(self.index + 1)
-        elif key in (pygame.K_PAGEUP, pygame.K_UP) and self.paths:
-            self.open(self.index - 1)
-        elif key in _SPEED_UP:
-            self.speed = min(self.speed * 2, 16.0)
-        elif key in _SLOW_DOWN:
-            self.speed = max(self.speed / 2, 0.125)
-        else:
-            return False
-        return True
+
+        def episode(delta: int) -> Callable[[], None]:
+            return lambda: self.open(self.index + delta) if self.paths else None
+
+        def speed(factor: float) -> Callable[[], None]:
+            return lambda: setattr(self, "speed", min(max(self.speed * factor, 0.125), 16.0))
+
+        return {
+            "back": lambda: self.seek(self.t - 1), "forward": lambda: self.seek(self.t + 1),
+            "back_big": lambda: self.seek(self.t - BIG_JUMP), "forward_big": lambda: self.seek(self.t + BIG_JUMP),
+            "first": lambda: self.seek(0), "last": last, "play": toggle_play,
+            "faster": speed(2.0), "slower": speed(0.5),
+            "previous_episode": episode(-1), "next_episode": episode(1),
+        }
 
     def _cell_at(self, pos: tuple[int, int]) -> tuple[int, int] | None:
         if self.view is None or self.view.frame_kind != "grid" or self.frame_rect.width == 0:
@@ -257,7 +273,8 @@ class ReplayMode(Mode):
             if self.t >= self.view.steps:
                 self.playing = False
                 break
-            self.between = deque(self.view.step_frames(self.t)[:-1])
+            if self.view.animated:
+                self.between = deque(self.view.step_frames(self.t)[:-1])
             self.t += 1
 
     # -- drawing ---------------------------------------------------------------------------------------
@@ -409,16 +426,6 @@ class ReplayMode(Mode):
                  + (" (damaged)" if self.paths[i] in self.damaged else "") for i in range(lo, hi)]
         shown = f"{self.game_filter}'s episodes in {self.folder}" if self.game_filter else str(self.folder)
         return [shown, *lines, *self.problems[:3]]
-
-    def help_lines(self) -> list[tuple[str, str]]:
-        return [
-            ("Left / Right", "one step back / forward (Shift: 10 steps)"),
-            ("Home / End", "first / last step"),
-            ("Space", "play / pause"),
-            ("+ / -", "faster / slower"),
-            ("PageUp / PageDown, Up / Down", "previous / next episode"),
-            ("Click or drag the timeline", "scrub"),
-        ]
 
     def close(self) -> None:
         if self.view is not None:
