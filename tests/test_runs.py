@@ -1,0 +1,116 @@
+"""The runs API with real `aria train atari-vqvae` processes on tiny Breakout recordings: start, follow to done,
+cancel (interrupted, with a checkpoint), resume (the step count goes on), SIGKILL (interrupted) and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from runs_support import breakout_data, finish, wait_for_event  # noqa: F401 (fixture)
+
+from trainers import runs
+from trainers.checkpoint import latest_checkpoint, load_checkpoint
+from trainers.progress import read_events
+
+SETTINGS = {"device": "cpu", "batch_size": 2}
+
+
+def test_start_follow_cancel_and_resume(breakout_data: Path, tmp_path: Path) -> None:  # noqa: F811
+    out = tmp_path / "vq"
+    run = runs.start("atari-vqvae", [breakout_data], out, steps=5000, **SETTINGS)
+    assert run.running and run.kind == "atari-vqvae" and run.pid
+    follower, seen = runs.follow(out), []
+    first = wait_for_event(follower, seen, lambda e: e["event"] == "step")
+    assert seen[0]["event"] == "start" and first["losses"]["loss"] > 0
+    with pytest.raises(runs.RunError, match="still running"):
+        runs.resume(out)
+    with pytest.raises(runs.RunError, match="already running"):
+        runs._launch(out, ["train", "atari-vqvae"])  # one process per run folder
+    assert runs.cancel(out)
+    run = finish(out)
+    assert run.status == "interrupted" and "Cancelled at step" in run.message
+    stopped = load_checkpoint(run.checkpoint, "atari-vqvae").step
+    assert stopped >= first["step"] and run.progress.step == stopped
+    assert not runs.cancel(out)  # nothing left to cancel
+
+    runs.resume(out, steps=stopped + 4)
+    run = finish(out)
+    assert run.status == "done" and run.message == "", runs.log_tail(out)
+    later = follower.poll()
+    starts = [e for e in later if e["event"] == "start"]
+    assert starts and starts[0]["step"] == stopped and starts[0]["message"] == "resumed"
+    assert later[-1]["event"] == "done" and later[-1]["step"] == stopped + 4
+    assert run.progress.losses["loss"][-1][0] == stopped + 4 and "psnr" in run.progress.metrics
+    assert "--resume" in json.loads((out / runs.LAUNCH_FILE).read_text())["argv"]
+    assert any("Checkpoint:" in line for line in runs.log_tail(out))
+    with pytest.raises(runs.RunError, match="already reached step"):
+        runs.resume(out)
+
+
+def test_a_killed_run_is_interrupted_and_resumes(breakout_data: Path, tmp_path: Path) -> None:  # noqa: F811
+    out = tmp_path / "vq"
+    runs.start("atari-vqvae", [breakout_data], out, steps=2, **SETTINGS)
+    assert finish(out).status == "done"
+    run = runs.resume(out, steps=5000)
+    wait_for_event(runs.follow(out), [], lambda e: e["event"] == "step" and e["step"] > 2)
+    os.kill(run.pid, signal.SIGKILL)
+    with open(out / "events.jsonl", "a") as f:  # a kill in the middle of writing a line
+        f.write('{"event": "step", "st')
+    run = finish(out)
+    assert run.status == "interrupted" and run.message == runs.KILLED
+    assert [r.status for r in runs.list_runs(tmp_path)] == ["interrupted"]
+
+    runs.resume(out, steps=4)
+    run = finish(out)
+    assert run.status == "done", runs.log_tail(out)
+    events = read_events(out)
+    assert events[-1]["event"] == "done" and events[-1]["step"] == 4
+    resumed = [e for e in events if e["event"] == "start"][-1]
+    assert resumed["step"] == 2 and resumed["message"] == "resumed"  # from the checkpoint before the kill
+    assert load_checkpoint(latest_checkpoint(out)).step == 4
+
+
+def test_a_failed_run_says_why(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    runs.start("atari-vqvae", [empty], tmp_path / "bad", steps=3, device="cpu")
+    run = finish(tmp_path / "bad")
+    assert run.status == "failed" and "No recordings" in run.message and "Traceback" not in run.message
+    with pytest.raises(runs.RunError, match="train the VQ-VAE first"):
+        runs.start("atari-wm", [empty], tmp_path / "wm")
+    with pytest.raises(runs.RunError, match="Unknown model kind"):
+        runs.start("pong", [empty], tmp_path / "p")
+
+
+def test_the_follower_reads_only_whole_new_lines(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    follower = runs.follow(tmp_path)
+    assert follower.poll() == []
+    path.write_text('{"event": "start", "step": 0}\n{"event": "st')
+    assert [e["event"] for e in follower.poll()] == ["start"]
+    assert follower.poll() == []  # the half line waits
+    with open(path, "a") as f:
+        f.write('ep", "step": 10}\n')
+    assert [(e["event"], e["step"]) for e in follower.poll()] == [("step", 10)]
+    progress = runs.RunProgress()
+    progress.apply([{"event": "start", "step": 0, "total_steps": 100, "time": 0.0},
+                    {"event": "step", "step": 10, "total_steps": 100, "time": 1.0, "losses": {"loss": 2.0}},
+                    {"event": "step", "step": 30, "total_steps": 100, "time": 3.0, "losses": {"loss": 1.0}}])
+    assert progress.fraction == 0.3 and progress.eta_seconds == pytest.approx(7.0)
+    assert progress.losses["loss"] == [(10, 2.0), (30, 1.0)] and progress.end is None
+
+
+def test_a_run_started_in_a_terminal_can_be_resumed(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "run.json").write_text(json.dumps({"kind": "atari-wm", "preset": "tiny", "args": {
+        "preset": "tiny", "data": ["/d1", "/d2"], "out": "/elsewhere", "device": "cpu", "steps": 10, "resume": False,
+        "batch_size": None, "vqvae": "/vq", "arch": "cached"}}))
+    assert runs.status(folder).status == "unknown"
+    argv = runs._argv_of(folder)
+    assert argv[:2] == ["train", "atari-wm"] and argv[argv.index("--out") + 1] == str(folder)
+    assert argv.count("--data") == 2 and "--batch-size" not in argv and "--resume" not in argv
+    assert runs._replace_option(argv, "--steps", 20).count("--steps") == 1
