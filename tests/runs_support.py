@@ -16,7 +16,8 @@ TIMEOUT = 240.0  # generous: the training process shares two cores with other wo
 
 @pytest.fixture(scope="session")
 def breakout_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("runs-data") / "breakout"
+    """A recordings folder: breakout/ with three short episodes."""
+    data = tmp_path_factory.mktemp("runs-data") / "recordings"
     record_breakout(data, episodes=3, steps=24)
     return data
 

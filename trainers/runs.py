@@ -26,9 +26,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trainers.checkpoint import KINDS, latest_checkpoint
 from trainers.errors import TrainerError
 from trainers.progress import EVENTS_FILE, RUN_FILE, read_events
+
+# trainers/checkpoint.py's names for the run-folder layout, repeated so that the window's process can list runs
+# without importing torch (seconds and hundreds of MB); tests/test_runs.py checks that they agree.
+KINDS = ("atari-vqvae", "atari-wm", "arc-vqvae", "arc-world-model")
+RUN_CHECKPOINTS = "checkpoints"
+META_FILE = "checkpoint.json"
 
 LAUNCH_FILE = "launch.json"
 LOG_FILE = "train.log"
@@ -182,15 +187,38 @@ def resume(folder: Path | str, steps: int | None = None, data: Sequence[Path | s
     if data is not None:
         argv = _replace_option(argv, "--data", [str(d) for d in data])
     argv = [a for a in argv if a != "--resume"]
-    ckpt = latest_checkpoint(folder)
-    if ckpt is not None:
-        done_step = int(json.loads((ckpt / "checkpoint.json").read_text()).get("step", 0))
+    if latest_checkpoint(folder) is not None:
+        done_step = checkpoint_step(folder)
         total = steps or _option(argv, "--steps") or run.progress.total_steps
         if total and done_step >= int(total):
             raise RunError(f"The run in {folder} already reached step {done_step}; give it more steps to go on.")
         argv.append("--resume")
     _repair_events(folder)
     return _launch(folder, argv)
+
+
+def fine_tune(folder: Path | str, data: Sequence[Path | str], steps: int) -> Run:
+    """Resume a stopped run for `steps` more steps on its recordings plus `data` (new episodes' folders)."""
+    folder = Path(folder)
+    return resume(folder, steps=checkpoint_step(folder) + steps, data=list(dict.fromkeys([*run_data(folder), *map(str, data)])))
+
+
+def run_data(folder: Path | str) -> list[str]:
+    """The recordings folders the run trains on (its command's --data)."""
+    argv = _argv_of(Path(folder))
+    return [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--data"]
+
+
+def find_devices(timeout: float = 120.0) -> list[str]:
+    """The --device choices on this machine: auto, cpu, and cuda / mps when torch sees them. Asked in a separate
+    Python process, so that the window's process never has to import torch for it (it takes seconds)."""
+    code = ("import torch; print(' '.join(['cuda'] * torch.cuda.is_available() + "
+            "['mps'] * bool(getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available())))")
+    try:
+        found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        found = ""
+    return ["auto", "cpu", *found.split()]
 
 
 def _launch(folder: Path, argv: list[str]) -> Run:
@@ -359,6 +387,18 @@ def wait(folder: Path | str, timeout: float | None = None, poll: float = 0.1) ->
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
+def latest_checkpoint(folder: Path | str) -> Path | None:
+    """The run's newest complete checkpoint folder (as trainers.checkpoint.latest_checkpoint finds it), or None."""
+    found = sorted(p.parent for p in (Path(folder) / RUN_CHECKPOINTS).glob(f"[!.]*/{META_FILE}"))
+    return found[-1] if found else None
+
+
+def checkpoint_step(folder: Path | str) -> int:
+    """The step of the run's newest checkpoint (0 without one)."""
+    ckpt = latest_checkpoint(folder)
+    return int(_read_json(ckpt / META_FILE).get("step", 0)) if ckpt else 0
+
+
 def _is_run(folder: Path) -> bool:
     return any((folder / name).exists() for name in (RUN_FILE, EVENTS_FILE, LAUNCH_FILE))
 

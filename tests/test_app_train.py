@@ -1,0 +1,132 @@
+"""Train mode in the real app (dummy video driver) with real tiny `aria train atari-vqvae` processes: start from the
+form, progress events arrive and the curve changes, cancel, resume, the window closing leaves the run going;
+triggered training after new episodes and at the end of a recording session."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pygame
+from runs_support import TIMEOUT, breakout_data, finish  # noqa: F401 (fixture)
+from test_app_helpers import make_app, tap, ticks
+
+from aria_desktop.app.modes.train import TRAIN_KEYS, TrainingTrigger
+from trainers import checkpoint, runs
+from trainers.progress import read_events
+
+
+def tick_until(app, done, what: str) -> None:
+    """Tick the window (never blocking) until `done()`; the run works meanwhile in its own process."""
+    deadline = time.monotonic() + TIMEOUT
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        ticks(app, 1)
+        time.sleep(0.05)
+
+
+def curve_pixels(app) -> np.ndarray:
+    return pygame.surfarray.array3d(app.mode.curve_surface).copy()
+
+
+def test_train_mode_starts_follows_cancels_and_resumes_a_run(tmp_path: Path, breakout_data: Path) -> None:  # noqa: F811
+    shutil.copytree(breakout_data, tmp_path / "recordings")
+    app = make_app(tmp_path, "train", runs_dir=tmp_path / "runs", game="breakout")
+    mode = app.mode
+    assert mode.name == "train" and mode.runs == [] and mode.kind == "atari-vqvae"
+    assert mode.value_text("data").startswith(str(tmp_path / "recordings" / "breakout"))
+    for _ in range(4):
+        tap(pygame.K_DOWN)  # to Steps
+    for _ in range(6):
+        tap(pygame.K_RIGHT)  # the preset's -> 20 -> 100 -> 300 -> 1000 -> 3000 -> 10000
+    tap(pygame.K_RETURN)
+    ticks(app, 1)
+    assert app.error is None and mode.steps == 10_000
+    (run,) = mode.runs
+    assert run.running and mode.watch.folder == run.folder and run.folder.parent == tmp_path / "runs"
+    ticks(app, 1)
+    empty = curve_pixels(app)
+    tick_until(app, lambda: mode.watch.progress.losses, "the first step event")
+    first = curve_pixels(app)
+    assert not np.array_equal(first, empty)  # the first loss point
+    tick_until(app, lambda: len(mode.watch.progress.losses["loss"]) >= 2, "a second step event")
+    assert not np.array_equal(curve_pixels(app), first)  # the curve grew
+    assert "about" in mode._progress_caption() and "to go" in mode._progress_caption()  # an ETA
+
+    tap(pygame.K_c)
+    tick_until(app, lambda: mode.watch.run.status == "interrupted", "the cancelled run to stop")
+    stopped = runs.checkpoint_step(run.folder)
+    assert stopped >= 20 and "Cancelled at step" in mode.watch.run.message
+
+    tap(pygame.K_r)
+    tick_until(app, lambda: mode.watch.run.running and (mode.watch.progress.started_at or 0) > mode.watch.run.launched,
+               "the resumed run's start event")
+    resumed = [e for e in read_events(run.folder) if e["event"] == "start"][-1]
+    assert resumed["step"] == stopped and resumed["message"] == "resumed"
+    assert "1 run(s) training" in " ".join(app.last_header)
+    app.close()  # quitting the window leaves the run training
+    assert runs.is_running(run.folder)
+    assert runs.cancel(run.folder)
+    assert finish(run.folder).status == "interrupted"
+
+
+def test_a_failed_run_shows_its_sentence_and_log(tmp_path: Path) -> None:
+    (tmp_path / "recordings").mkdir()
+    folder = tmp_path / "runs" / "vq"
+    runs.start("atari-vqvae", [tmp_path / "recordings"], folder, device="cpu")
+    finish(folder)
+    app = make_app(tmp_path, "train", runs_dir=tmp_path / "runs")
+    ticks(app, 2)
+    watch = app.mode.watch
+    assert watch.run.status == "failed" and "No recordings" in watch.run.message
+    assert any("Error:" in line for line in watch.log)
+    tap(pygame.K_c)  # not running: one sentence, the window goes on
+    ticks(app, 1)
+    assert app.running and "not running" in app.error
+    tap(pygame.K_F1)
+    ticks(app, 1)
+    help_keys = dict(app._help_sections())["Mode: TRAIN"]
+    assert help_keys == TRAIN_KEYS.help_lines()
+
+
+def test_new_episodes_trigger_fine_tuning(tmp_path: Path) -> None:
+    app = make_app(tmp_path, "play", game="breakout", runs_dir=tmp_path / "runs", train_after=3, train_steps=2)
+    trigger = next(job for job in app.background if isinstance(job, TrainingTrigger))
+    ticks(app, 6)
+    tap(pygame.K_r)  # a new game: the episode is saved
+    ticks(app, 6)
+    assert len(app.saved) == 1 and trigger.started == []  # 1 of 3 new episodes
+    app.switch("launcher")  # the recording session ends (its last episode saved): its 2 new episodes are trained on
+    ticks(app, 1)
+    (folder,) = trigger.started
+    assert len(app.saved) == 2 and runs.status(folder).kind == "atari-vqvae"
+    assert finish(folder).status == "done", runs.log_tail(folder)
+
+    app.switch("play")
+    for _ in range(3):
+        ticks(app, 6)
+        tap(pygame.K_r)
+    ticks(app, 2)
+    assert len(app.saved) == 5 and trigger.started == [folder, folder]  # 3 new: the same run fine-tuned (resumed)
+    assert finish(folder).status == "done", runs.log_tail(folder)
+    events = read_events(folder)
+    assert [e["step"] for e in events if e["event"] == "start"] == [0, 2] and events[-1]["step"] == 4
+    assert runs.run_data(folder) == [str(tmp_path / "recordings" / "breakout")]
+    tap(pygame.K_F6)
+    tap(pygame.K_t)  # Train mode's T: triggered training after every 1 new episode, off after 20
+    ticks(app, 2)
+    assert app.mode.name == "train" and app.mode.watch.folder == folder
+    assert app.selection.train_after == 5 and len(trigger.started) == 3  # leaving play ended a session: trained
+    assert finish(folder).status == "done", runs.log_tail(folder)
+    app.close()
+
+
+def test_the_window_lists_runs_without_importing_torch() -> None:
+    code = "import sys, aria_desktop.app.modes.train; print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    assert (runs.KINDS, runs.RUN_CHECKPOINTS, runs.META_FILE) == (checkpoint.KINDS, checkpoint.RUN_CHECKPOINTS,
+                                                                   checkpoint.META_FILE)
