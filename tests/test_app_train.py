@@ -130,3 +130,27 @@ def test_the_window_lists_runs_without_importing_torch() -> None:
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
     assert (runs.KINDS, runs.RUN_CHECKPOINTS, runs.META_FILE) == (checkpoint.KINDS, checkpoint.RUN_CHECKPOINTS,
                                                                    checkpoint.META_FILE)
+
+
+def test_aria_play_train_after_sets_the_trigger(monkeypatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from aria_desktop.app import App
+    from aria_desktop.cli import app as cli
+
+    seen = []
+    monkeypatch.setattr(App, "run", lambda self, max_frames=None: seen.append((self.mode.name, self.selection.train_after)))
+    result = CliRunner().invoke(cli, ["play", "breakout", "--mode", "train", "--train-after", "5", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert seen == [("train", 5)]
+    result = CliRunner().invoke(cli, ["play", "breakout", "--train-after", "-1"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_bench_app_measures_while_a_run_trains(capsys) -> None:
+    from aria_desktop.bench.app import bench_app
+
+    figures = bench_app(frames=6, blocks=1, training=True)
+    out = capsys.readouterr().out
+    assert "training / idle" in out and "did not start" not in out
+    assert figures["train_median_ms"] > 0 and figures["train_median_ratio"] > 0

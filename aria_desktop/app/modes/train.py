@@ -37,6 +37,7 @@ STEP_CHOICES = (None, 20, 100, 300, 1000, 3000, 10_000, 50_000)  # None: the pre
 TRIGGER_CHOICES = (0, 1, 5, 20)  # triggered training: off, or after every N new episodes
 POLL_SECONDS = 0.25  # how often the selected run's events file is read
 LIST_SECONDS = 3.0  # how often the runs folder is listed again
+_DEVICES: list[list[str]] = []  # the --device choices: a first guess, then what runs.find_devices() found
 STATUS_COLORS = {"running": "accent", "done": "human", "failed": "record", "interrupted": "agent", "unknown": "dim"}
 
 TRAIN_KEYS = KeyTable(
@@ -185,9 +186,9 @@ class TrainMode(Mode):
         self.base_model: str | None = None
         self.device = "auto"
         self.steps: int | None = None
-        self.devices: list[str] = app.cache.get("train.devices", ["auto", "cpu"])
-        if "train.devices" not in app.cache:
-            threading.Thread(target=self._find_devices, daemon=True, name="aria-devices").start()
+        if not _DEVICES:  # asked once per process, off the window's thread
+            _DEVICES.append(["auto", "cpu"])
+            threading.Thread(target=lambda: _DEVICES.append(runs.find_devices()), daemon=True, name="aria-devices").start()
         self.runs: list[runs.Run] = []
         self.selected: Path | None = None
         self.watch: RunWatch | None = None
@@ -203,8 +204,9 @@ class TrainMode(Mode):
         if newest is not None:
             self.select(newest.folder)
 
-    def _find_devices(self) -> None:
-        self.devices = self.app.cache["train.devices"] = runs.find_devices()
+    @property
+    def devices(self) -> list[str]:
+        return _DEVICES[-1]
 
     # -- the form ------------------------------------------------------------------------------------------
     @property
@@ -242,7 +244,7 @@ class TrainMode(Mode):
             return self.base_model or "the preset's"
         if name == "device":
             return self.device + ("" if len(self.devices) > 2 else "   (looking for GPUs...)" if
-                                  "train.devices" not in self.app.cache else "   (no GPU found)")
+                                  len(_DEVICES) < 2 else "   (no GPU found)")
         return str(self.steps) if self.steps else "the preset's"
 
     def change(self, by: int) -> None:
