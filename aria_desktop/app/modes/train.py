@@ -149,7 +149,9 @@ class TrainingTrigger:
         app = self.app
         steps = app.config.train_steps
         kinds = [k for k in KINDS if family(k) == fam]
-        found = [r for r in runs.list_runs(app.config.runs_dir) if r.kind in kinds and r.status != "failed"]
+        # Not failed runs, nor terminal runs of unknown state (one may still be training in that folder).
+        found = [r for r in runs.list_runs(app.config.runs_dir) if r.kind in kinds and r.status in ("running", "done",
+                                                                                                     "interrupted")]
         found.sort(key=lambda r: (r.kind in VQVAE_OF, r.launched), reverse=True)  # world models first, newest first
         try:
             if not found:
