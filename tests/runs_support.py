@@ -22,6 +22,15 @@ def breakout_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
+@pytest.fixture(autouse=True)
+def no_run_left_behind(tmp_path: Path):
+    """A test that fails half-way must not leave a training process behind: cancel what still runs under tmp_path."""
+    yield
+    for run in runs.list_runs(tmp_path):
+        if run.running and runs.cancel(run.folder):
+            runs.wait(run.folder, TIMEOUT)
+
+
 def wait_for_event(follower: runs.EventFollower, seen: list[dict], done: Callable[[dict], bool]) -> dict:
     """Poll the follower until an event satisfies `done`; every event read is appended to `seen`."""
     deadline = time.monotonic() + TIMEOUT

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pygame
-from runs_support import TIMEOUT, breakout_data, finish  # noqa: F401 (fixture)
+from runs_support import TIMEOUT, breakout_data, finish, no_run_left_behind  # noqa: F401 (fixtures)
 from test_app_helpers import make_app, tap, ticks
 
 from aria_desktop.app.modes.train import TRAIN_KEYS, TrainingTrigger

@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from runs_support import breakout_data, finish, wait_for_event  # noqa: F401 (fixture)
+from runs_support import breakout_data, finish, no_run_left_behind, wait_for_event  # noqa: F401 (fixtures)
 
 from trainers import runs
 from trainers.checkpoint import latest_checkpoint, load_checkpoint

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from trainers.errors import TrainerError
-from trainers.progress import EVENTS_FILE, RUN_FILE, read_events
+from trainers.progress import EVENTS_FILE, RUN_FILE
 
 # trainers/checkpoint.py's names for the run-folder layout, repeated so that the window's process can list runs
 # without importing torch (seconds and hundreds of MB); tests/test_runs.py checks that they agree.
@@ -149,8 +149,10 @@ def train_argv(
         raise RunError(f"Unknown model kind '{kind}'; use one of {', '.join(KINDS)}.")
     if kind in ("atari-wm", "arc-world-model") and vqvae is None:
         raise RunError(f"A {kind} run learns a VQ-VAE's tokens; train the VQ-VAE first and choose its run.")
-    argv = ["train", kind, *[a for d in data for a in ("--data", str(d))], "--out", str(out), "--preset", preset,
-            "--device", device]
+    # Absolute paths: the command is kept in launch.json and run again by resume, from whatever folder.
+    argv = ["train", kind, *[a for d in data for a in ("--data", str(Path(d).resolve()))], "--out",
+            str(Path(out).resolve()), "--preset", preset, "--device", device]
+    vqvae = Path(vqvae).resolve() if vqvae is not None else None
     for option, value in (("--steps", steps), ("--vqvae", vqvae), ("--base-model", base_model), ("--batch-size", batch_size)):
         if value is not None:
             argv += [option, str(value)]
@@ -275,7 +277,7 @@ def status(folder: Path | str) -> Run:
     folder = Path(folder)
     launch = _read_json(folder / LAUNCH_FILE)
     info = _read_json(folder / RUN_FILE)
-    events = read_events(folder)
+    events = _events(folder)
     progress = RunProgress()
     progress.apply(events)
     launched = float(launch.get("launched") or (events[0]["time"] if events else _mtime(folder)))
@@ -320,13 +322,15 @@ class EventFollower:
     def __init__(self, folder: Path | str) -> None:
         self.path = Path(folder) / EVENTS_FILE
         self.offset = 0
+        self.restarted = False  # the last poll found the file shorter than before and read it from the start
 
     def poll(self) -> list[dict[str, Any]]:
         try:
             size = self.path.stat().st_size
         except FileNotFoundError:
             return []
-        if size < self.offset:  # the file was replaced: read it again from the start
+        self.restarted = size < self.offset  # the file was replaced: read it again from the start
+        if self.restarted:
             self.offset = 0
         if size == self.offset:
             return []
@@ -464,6 +468,18 @@ def _error_sentence(folder: Path) -> str:
     if any(line.startswith("Traceback") for line in lines):
         return f"The trainer crashed: {lines[-1]}"
     return ""
+
+
+_followed: dict[Path, tuple[EventFollower, list[dict[str, Any]]]] = {}
+
+
+def _events(folder: Path) -> list[dict[str, Any]]:
+    """Every complete event of the run, read incrementally: listing runs again reads only what was appended."""
+    follower, events = _followed.get(folder) or (EventFollower(folder), [])
+    new = follower.poll()
+    events = new if follower.restarted else events + new
+    _followed[folder] = (follower, events)
+    return events
 
 
 def _reap() -> None:

@@ -53,20 +53,27 @@ def _frame_times(frames: int, record: bool, out_dir: Path) -> tuple[list[float],
 
 @contextmanager
 def _training_run(data: Path, folder: Path):
-    """A tiny VQ-VAE run on `data`, started through the runs API and stopped at the end; yields its process id
-    once it trains (its first step event), and False when it could not start."""
+    """A tiny VQ-VAE run on `data`, started through the runs API and stopped at the end. Yields its process id
+    (None when it could not start) once it trains (its first step event), and a function that returns the step
+    it reached as far as its step events tell (one per log_every steps)."""
     from trainers import runs
 
     run = runs.start("atari-vqvae", [data], folder, steps=1_000_000, device="cpu")
-    follower = runs.follow(folder)
+    follower, progress = runs.follow(folder), runs.RunProgress()
+
+    def step_reached() -> int:
+        progress.apply(follower.poll())
+        return progress.step
+
     try:
-        while not any(e["event"] == "step" for e in follower.poll()):
+        while not progress.losses:
+            step_reached()
             if not runs.is_running(folder):
                 print(f"(the training run did not start: {runs.status(folder).message})")
-                yield False
+                yield None, step_reached
                 return
             time.sleep(0.2)
-        yield run.pid
+        yield run.pid, step_reached
     finally:
         if runs.is_running(folder):
             os.kill(run.pid, signal.SIGCONT)
@@ -84,7 +91,7 @@ def bench_app(frames: int = 600, blocks: int = 4, training: bool = True) -> dict
     saved = 0
     per_block = max(1, frames // blocks)
     with tempfile.TemporaryDirectory() as tmp:
-        recordings, pid = Path(tmp) / "recordings", None
+        recordings, pid, step_reached, trained = Path(tmp) / "recordings", None, None, 0
         with contextlib.ExitStack() as stack:
             for _ in range(blocks):
                 if pid:
@@ -95,11 +102,13 @@ def bench_app(frames: int = 600, blocks: int = 4, training: bool = True) -> dict
                 times["off"] += off_block
                 times["on"] += on_block
                 block_ratios["on"].append(float(np.median(on_block) / np.median(off_block)))
-                if training and pid is None:
-                    pid = stack.enter_context(_training_run(recordings, Path(tmp) / "run"))
+                if training and step_reached is None:
+                    pid, step_reached = stack.enter_context(_training_run(recordings, Path(tmp) / "run"))
                 if pid:
+                    before = step_reached()
                     os.kill(pid, signal.SIGCONT)
                     train_block = _frame_times(per_block, record=False, out_dir=Path(tmp) / "unused")[0]
+                    trained += step_reached() - before
                     times["train"] += train_block
                     block_ratios["train"].append(float(np.median(train_block) / np.median(off_block)))
     figures: dict[str, float] = {}
@@ -127,8 +136,9 @@ def bench_app(frames: int = 600, blocks: int = 4, training: bool = True) -> dict
         figures[f"{k}_block_ratio_min"], figures[f"{k}_block_ratio_max"] = lo, hi
         print(f"{label} per block: {lo:.2f} .. {hi:.2f} ({blocks} alternating blocks; a ratio inside that range is noise)")
     if times["train"]:
-        print("training: a tiny atari-vqvae run on the CPU in its own process (trainers/runs.py), "
-              f"{os.cpu_count()} CPU cores on this machine")
+        print(f"training: a tiny atari-vqvae run on the CPU in its own process (trainers/runs.py), about {trained} "
+              f"steps trained during the training blocks; {os.cpu_count()} CPU cores on this machine")
+        figures["steps_trained"] = float(trained)
     if saved == 0:
         print("(no episode was saved in the recording run: is the recorder package installed?)")
     return figures

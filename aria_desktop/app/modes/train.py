@@ -9,6 +9,7 @@ episodes: every N new episodes, and when a recording session ends.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -223,7 +224,12 @@ class TrainMode(Mode):
 
     @property
     def data_choices(self) -> list[Path]:
-        return recording_folders(self.app.selection.out_dir, self.kind)
+        """Recordings folders for the kind (looked up again when the runs are listed, not on every frame)."""
+        key = (self.app.selection.out_dir, self.kind)
+        if key not in self._folders:
+            self._folders[key] = [(p, sum(1 for _ in p.rglob("*.h5")) if p.is_dir() else 0)
+                                  for p in recording_folders(*key)]
+        return [p for p, _ in self._folders[key]]
 
     @property
     def vqvae_choices(self) -> list[runs.Run]:
@@ -234,9 +240,9 @@ class TrainMode(Mode):
         if name == "kind":
             return f"{KIND_LABELS[self.kind]} ({self.kind})"
         if name == "data":
-            folder = self.data_choices[self.data_index % len(self.data_choices)]
-            count = sum(1 for _ in folder.rglob("*.h5")) if folder.is_dir() else 0
-            return f"{folder}  ({count} episodes)"
+            choices = self.data_choices
+            folder, count = self._folders[(self.app.selection.out_dir, self.kind)][self.data_index % len(choices)]
+            return f"{folder}  ({count} episode{'s' * (count != 1)})"
         if name == "vqvae":
             choices = self.vqvae_choices
             return choices[self.vqvae_index % len(choices)].name if choices else "none yet: train a VQ-VAE first"
@@ -293,6 +299,7 @@ class TrainMode(Mode):
     # -- the runs ------------------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.runs = runs.list_runs(self.app.config.runs_dir)
+        self._folders: dict[tuple[Path, str], list[tuple[Path, int]]] = {}  # recordings folders, episode counts
         self._listed_at = time.monotonic()
 
     def select(self, folder: Path) -> None:
@@ -513,12 +520,13 @@ class TrainMode(Mode):
 
 
 def draw_curves(size: tuple[int, int], progress: runs.RunProgress, kind: str, fonts, theme) -> pygame.Surface:
-    """Two plots by step, 0 to the last step: the train loss and the validation loss (when the evaluation has
-    one), then the kind's headline validation metric (PSNR, token or pixel accuracy)."""
+    """Two plots by step (0 to the step reached): the train loss and the validation loss (when the evaluation has
+    one), on a log scale, then the kind's headline validation metric (PSNR, token or pixel accuracy)."""
     surface = pygame.Surface(size)
     surface.fill(theme.background)
     width, height = size
-    total = max(progress.total_steps, max((s for points in progress.losses.values() for s, _ in points), default=1), 1)
+    last = max((s for series in (progress.losses, progress.metrics) for points in series.values() for s, _ in points),
+               default=0)
     headline = HEADLINE.get(kind, "")
     half = (height - 8) // 2
     plots = [
@@ -527,26 +535,34 @@ def draw_curves(size: tuple[int, int], progress: runs.RunProgress, kind: str, fo
         (headline, [("validation", progress.metrics.get(headline, []), theme.human)],
          pygame.Rect(0, half + 8, width, height - half - 8)),
     ]
+    label_w = 64  # the value labels sit left of the plot
     for title, series, box in plots:
         label_h = fonts.small.get_height() + 2
         latest = "   ".join(f"{name} {points[-1][1]:.4g}" for name, points, _ in series if points)
         draw_text(surface, f"{title}   {latest}", (box.x, box.y), fonts.small, theme.accent, width)
-        plot = pygame.Rect(box.x, box.y + label_h, box.width, box.height - label_h)
+        plot = pygame.Rect(box.x + label_w, box.y + label_h, box.width - label_w, box.height - label_h)
         pygame.draw.rect(surface, theme.dim, plot, 1)
-        values = [v for _, points, _ in series for _, v in points]
+        values = [v for _, points, _ in series for _, v in points if v == v]  # NaN: not plotted
         if not values:
+            draw_text(surface, "after the first evaluation" if title != "loss" else "after the first steps",
+                      (plot.x + 8, plot.centery - fonts.small.get_height() // 2), fonts.small, theme.dim)
             continue
-        lo, hi = min(values), max(values)
+        log = title == "loss" and min(values) > 0  # losses fall by orders of magnitude
+        scale = (lambda v: math.log10(v)) if log else (lambda v: v)
+        lo, hi = scale(min(values)), scale(max(values))
         span = (hi - lo) or 1.0
         for _, points, color in series:
-            xy = [(plot.x + 2 + (plot.width - 4) * s / total, plot.bottom - 3 - (plot.height - 6) * (v - lo) / span)
-                  for s, v in points]
+            xy = [(plot.x + 2 + (plot.width - 4) * s / max(last, 1),
+                   plot.bottom - 3 - (plot.height - 6) * (scale(v) - lo) / span) for s, v in points if v == v]
             if len(xy) > 1:
                 pygame.draw.lines(surface, color, False, xy, 2)
-            for x, y in xy[-1:] if len(xy) > 1 else xy:
-                pygame.draw.circle(surface, color, (int(x), int(y)), 3)
-        draw_text(surface, f"{hi:.4g}", (plot.x + 4, plot.y + 2), fonts.small, theme.dim)
-        draw_text(surface, f"{lo:.4g}", (plot.x + 4, plot.bottom - fonts.small.get_height() - 2), fonts.small, theme.dim)
+            if xy:
+                pygame.draw.circle(surface, color, (int(xy[-1][0]), int(xy[-1][1])), 3)
+        draw_text(surface, f"{max(values):.3g}", (box.x, plot.y), fonts.small, theme.dim, label_w - 4)
+        draw_text(surface, f"{min(values):.3g}", (box.x, plot.bottom - fonts.small.get_height()), fonts.small, theme.dim,
+                  label_w - 4)
+        draw_text(surface, f"step {last}", (plot.right - 80, plot.bottom + 1 - fonts.small.get_height() - 2),
+                  fonts.small, theme.dim, 78)
     return surface
 
 
