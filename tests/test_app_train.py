@@ -116,12 +116,13 @@ def test_new_episodes_trigger_fine_tuning(tmp_path: Path) -> None:
     events = read_events(folder)
     assert [e["step"] for e in events if e["event"] == "start"] == [0, 2] and events[-1]["step"] == 4
     assert runs.run_data(folder) == [str(tmp_path / "recordings" / "breakout")]
+    app.selection.train_after = 0  # off: leaving play saves one more episode, not trained on
     tap(pygame.K_F6)
-    tap(pygame.K_t)  # Train mode's T: triggered training after every 1 new episode, off after 20
+    ticks(app, 1)
+    tap(pygame.K_t)  # Train mode's T: off -> after every new episode
     ticks(app, 2)
     assert app.mode.name == "train" and app.mode.watch.folder == folder
-    assert app.selection.train_after == 5 and len(trigger.started) == 3  # leaving play ended a session: trained
-    assert finish(folder).status == "done", runs.log_tail(folder)
+    assert app.selection.train_after == 1 and len(app.saved) == 6 and len(trigger.started) == 2
     app.close()
 
 

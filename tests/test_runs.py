@@ -18,7 +18,7 @@ from trainers.progress import read_events
 SETTINGS = {"device": "cpu", "batch_size": 2}
 
 
-def test_start_follow_cancel_and_resume(breakout_data: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_start_follow_cancel_kill_and_resume(breakout_data: Path, tmp_path: Path) -> None:  # noqa: F811
     out = tmp_path / "vq"
     run = runs.start("atari-vqvae", [breakout_data], out, steps=5000, **SETTINGS)
     assert run.running and run.kind == "atari-vqvae" and run.pid
@@ -32,57 +32,44 @@ def test_start_follow_cancel_and_resume(breakout_data: Path, tmp_path: Path) -> 
     assert runs.cancel(out)
     run = finish(out)
     assert run.status == "interrupted" and "Cancelled at step" in run.message
-    stopped = load_checkpoint(run.checkpoint, "atari-vqvae").step
+    stopped = runs.checkpoint_step(out)
     assert stopped >= first["step"] and run.progress.step == stopped
     assert not runs.cancel(out)  # nothing left to cancel
+
+    run = runs.resume(out)  # to the 5000 steps again, and killed outright
+    wait_for_event(follower, seen, lambda e: e["event"] == "step" and e["step"] > stopped)
+    os.kill(run.pid, signal.SIGKILL)
+    with open(out / "events.jsonl", "a") as f:  # a kill in the middle of writing a line
+        f.write('{"event": "step", "st')
+    run = finish(out)
+    assert run.status == "interrupted" and run.message == runs.KILLED
+    assert [(r.folder, r.status) for r in runs.list_runs(tmp_path)] == [(out, "interrupted")]
 
     runs.resume(out, steps=stopped + 4)
     run = finish(out)
     assert run.status == "done" and run.message == "", runs.log_tail(out)
     later = follower.poll()
     starts = [e for e in later if e["event"] == "start"]
-    assert starts and starts[0]["step"] == stopped and starts[0]["message"] == "resumed"
+    assert starts and starts[0]["step"] == stopped and starts[0]["message"] == "resumed"  # from the cancel's checkpoint
     assert later[-1]["event"] == "done" and later[-1]["step"] == stopped + 4
+    assert read_events(out)[-1] == later[-1]  # the cut line did not swallow the resumed run's first event
     assert run.progress.losses["loss"][-1][0] == stopped + 4 and "psnr" in run.progress.metrics
+    assert load_checkpoint(latest_checkpoint(out)).step == stopped + 4
     assert "--resume" in json.loads((out / runs.LAUNCH_FILE).read_text())["argv"]
     assert any("Checkpoint:" in line for line in runs.log_tail(out))
     with pytest.raises(runs.RunError, match="already reached step"):
         runs.resume(out)
 
 
-def test_a_killed_run_is_interrupted_and_resumes(breakout_data: Path, tmp_path: Path) -> None:  # noqa: F811
-    out = tmp_path / "vq"
-    runs.start("atari-vqvae", [breakout_data], out, steps=2, **SETTINGS)
-    assert finish(out).status == "done"
-    run = runs.resume(out, steps=5000)
-    wait_for_event(runs.follow(out), [], lambda e: e["event"] == "step" and e["step"] > 2)
-    os.kill(run.pid, signal.SIGKILL)
-    with open(out / "events.jsonl", "a") as f:  # a kill in the middle of writing a line
-        f.write('{"event": "step", "st')
-    run = finish(out)
-    assert run.status == "interrupted" and run.message == runs.KILLED
-    assert [r.status for r in runs.list_runs(tmp_path)] == ["interrupted"]
-
-    runs.resume(out, steps=4)
-    run = finish(out)
-    assert run.status == "done", runs.log_tail(out)
-    events = read_events(out)
-    assert events[-1]["event"] == "done" and events[-1]["step"] == 4
-    resumed = [e for e in events if e["event"] == "start"][-1]
-    assert resumed["step"] == 2 and resumed["message"] == "resumed"  # from the checkpoint before the kill
-    assert load_checkpoint(latest_checkpoint(out)).step == 4
-
-
-def test_a_failed_run_says_why(tmp_path: Path) -> None:
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    runs.start("atari-vqvae", [empty], tmp_path / "bad", steps=3, device="cpu")
-    run = finish(tmp_path / "bad")
-    assert run.status == "failed" and "No recordings" in run.message and "Traceback" not in run.message
+def test_bad_settings_are_one_sentence(tmp_path: Path) -> None:
     with pytest.raises(runs.RunError, match="train the VQ-VAE first"):
-        runs.start("atari-wm", [empty], tmp_path / "wm")
+        runs.start("atari-wm", [tmp_path], tmp_path / "wm")
     with pytest.raises(runs.RunError, match="Unknown model kind"):
-        runs.start("pong", [empty], tmp_path / "p")
+        runs.start("pong", [tmp_path], tmp_path / "p")
+    with pytest.raises(runs.RunError, match="already holds a run"):
+        (tmp_path / "r" / "checkpoints" / "step-000000001").mkdir(parents=True)
+        (tmp_path / "r" / "checkpoints" / "step-000000001" / "checkpoint.json").write_text("{}")
+        runs.start("atari-vqvae", [tmp_path], tmp_path / "r")
 
 
 def test_the_follower_reads_only_whole_new_lines(tmp_path: Path) -> None:
