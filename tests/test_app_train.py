@@ -155,3 +155,22 @@ def test_bench_app_measures_while_a_run_trains(capsys) -> None:
     out = capsys.readouterr().out
     assert "training / idle" in out and "did not start" not in out
     assert figures["train_median_ms"] > 0 and figures["train_median_ratio"] > 0
+
+
+def test_quitting_names_the_runs_that_go_on(tmp_path: Path, capsys) -> None:
+    import fcntl
+    import json
+    import os
+
+    from aria_desktop.cli.play import _say_runs_go_on
+
+    folder = tmp_path / "atari-vqvae-1"
+    folder.mkdir()
+    (folder / runs.LAUNCH_FILE).write_text(json.dumps({"argv": ["train", "atari-vqvae"], "pid": 1, "launched": 0}))
+    lock = os.open(folder / runs.LOCK_FILE, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # as a training process holds it
+    _say_runs_go_on(tmp_path)
+    assert f"1 training run(s) keep going in the background ({folder})" in capsys.readouterr().out
+    os.close(lock)  # the process ended
+    _say_runs_go_on(tmp_path)
+    assert capsys.readouterr().out == "" and runs.status(folder).status == "interrupted"

@@ -51,7 +51,18 @@ def launch_app(
     app.run()
     if app.saved:
         print(f"Saved {len(app.saved)} episode(s) to {app.selection.out_dir}: {', '.join(p.name for p in app.saved)}")
+    _say_runs_go_on(config.runs_dir)
     return app.saved
+
+
+def _say_runs_go_on(runs_dir: Path) -> None:
+    """Training runs outlive the window: say which ones are still going."""
+    from trainers.runs import list_runs
+
+    running = [r.folder for r in list_runs(runs_dir) if r.running]
+    if running:
+        print(f"{len(running)} training run(s) keep going in the background ({', '.join(str(f) for f in running)}); "
+              "`aria play breakout --mode train` follows them and C cancels one.")
 
 
 @friendly_errors
