@@ -22,7 +22,7 @@ def _cli() -> typer.Typer:
 def test_unknown_mode_is_one_sentence():
     result = CliRunner().invoke(_cli(), ["play", "breakout", "--mode", "dance"])
     assert result.exit_code == 2
-    assert "Error: Unknown mode 'dance'; choose one of: play, watch, replay, dream." in result.output
+    assert "Error: Unknown mode 'dance'; choose one of: play, watch, replay, dream, train." in result.output
 
 
 def test_missing_environments_folder_is_one_sentence(tmp_path):
@@ -41,12 +41,13 @@ def test_help_lists_the_options():
 def test_bench_app_prints_both_columns(capsys):
     from aria_desktop.bench.app import bench_app
 
-    figures = bench_app(frames=6, blocks=1)
+    figures = bench_app(frames=6, blocks=1, training=False)
     out = capsys.readouterr().out
-    assert "recording off" in out and "recording on" in out and "median" in out and "p95" in out
+    assert "idle" in out and "recording on" in out and "median" in out and "p95" in out
     assert figures["on_median_ms"] > 0 and figures["off_median_ms"] > 0
     assert "no episode was saved" not in out  # the recording run really recorded
-    assert "1000 / median" in out and "max fps" not in out and "on / off per block" in out
+    assert "1000 / median" in out and "max fps" not in out and "recording on / idle per block" in out
+    assert "training" not in out
 
 
 def test_bench_record_calls_noise_noise():

@@ -65,7 +65,8 @@ def make_app(tmp_path: Path, mode: str, fixed_dt: float = 1 / 15, **params):
     from aria_desktop.app import App, AppConfig
     from aria_desktop.app.config import Pace
 
-    overrides = {k: params.pop(k) for k in ("env_dir", "record", "agent", "game", "seed", "screenshot_dir") if k in params}
+    overrides = {k: params.pop(k) for k in ("env_dir", "record", "agent", "game", "seed", "screenshot_dir", "runs_dir",
+                                                 "train_after", "train_steps") if k in params}
     config = AppConfig(**{"out_dir": tmp_path / "recordings", "screenshot_dir": tmp_path / "shots",
                           "pace": Pace(fixed_dt=fixed_dt, auto_restart_after=0.2), **overrides})
     return App(config, mode, **params)

@@ -80,6 +80,10 @@ class App:
         # they show under the mode's own sections, in every mode.
         self.panel_sources: list[Callable[[], list[Section]]] = []
         self.cache: dict = {}  # what modes keep between visits (the launcher's game list, ...)
+        # Work checked once a frame and once more on the way out, whatever the mode: triggered training.
+        from aria_desktop.app.modes.train import TrainingTrigger
+
+        self.background: list[Callable[[], None]] = [TrainingTrigger(self)]
         self.switch(mode, **params)
 
     # -- modes -----------------------------------------------------------------------------------
@@ -141,6 +145,8 @@ class App:
                 self.close()
                 return False
         self._safely(lambda: self.mode.update(dt))
+        for job in self.background:
+            self._safely(job)
         self._draw()
         self.frames += 1
         return self.running
@@ -168,6 +174,8 @@ class App:
         if self.mode is not None:
             self._safely(self.mode.close)
             self.mode = None
+            for job in self.background:
+                self._safely(job)
         if pygame.display.get_init():
             pygame.display.quit()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aria_desktop.paths import DEFAULT_RECORDINGS, DEFAULT_SCREENSHOTS
+from aria_desktop.paths import DEFAULT_RECORDINGS, DEFAULT_RUNS, DEFAULT_SCREENSHOTS
 
 
 @dataclass
@@ -60,6 +60,9 @@ class AppConfig:
     agent: str = "scripted"  # falls back to random for games without a scripted agent
     seed: int = 0
     screenshot_dir: Path = DEFAULT_SCREENSHOTS
+    runs_dir: Path = DEFAULT_RUNS  # training runs: Train mode lists and starts them here
+    train_after: int = 0  # triggered training: fine-tune after every N new recorded episodes and when a session ends (0: off)
+    train_steps: int = 300  # steps of a triggered fine-tuning run
     theme: Theme = field(default_factory=Theme)
     layout: Layout = field(default_factory=Layout)
     pace: Pace = field(default_factory=Pace)
@@ -75,7 +78,8 @@ class Selection:
     record: bool
     out_dir: Path
     env_dir: Path | None
+    train_after: int = 0  # AppConfig.train_after; Train mode changes it
 
     @classmethod
     def from_config(cls, config: AppConfig) -> Selection:
-        return cls(config.game, config.agent, config.record, config.out_dir, config.env_dir)
+        return cls(config.game, config.agent, config.record, config.out_dir, config.env_dir, config.train_after)

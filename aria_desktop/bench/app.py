@@ -1,15 +1,21 @@
-"""`aria bench app`: the render loop's frame time with and without recording, side by side.
+"""`aria bench app`: the render loop's frame time idle, with recording, and while a training run goes, side by side.
 
 Each frame of the measured loop steps Breakout once (an agent plays at fixed_dt = one step per frame,
-the worst case for recording), draws the frame, header and panel, and flips the display.
+the worst case for recording), draws the frame, header and panel, and flips the display. The training
+condition is the idle one (recording off) while a tiny `atari-vqvae` run, started through trainers/runs.py on the
+episodes the recording blocks saved, trains in its own process; between its blocks the run is paused (SIGSTOP),
+so that it weighs on its own column only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -45,39 +51,94 @@ def _frame_times(frames: int, record: bool, out_dir: Path) -> tuple[list[float],
     return times, len(app.saved)
 
 
-def bench_app(frames: int = 600, blocks: int = 4) -> dict[str, float]:
-    """Print median and p95 frame time with recording off and on, and their ratio; returns the figures.
-    The two conditions alternate in blocks so that machine noise hits both alike."""
+@contextmanager
+def _training_run(data: Path, folder: Path):
+    """A tiny VQ-VAE run on `data`, started through the runs API and stopped at the end. Yields its process id
+    (None when it could not start) once it trains (its first step event), and a function that returns the step
+    it reached as far as its step events tell (one per log_every steps)."""
+    from trainers import runs
+
+    run = runs.start("atari-vqvae", [data], folder, steps=1_000_000, device="cpu")
+    follower, progress = runs.follow(folder), runs.RunProgress()
+
+    def step_reached() -> int:
+        progress.apply(follower.poll())
+        return progress.step
+
+    try:
+        while not progress.losses:
+            step_reached()
+            if not runs.is_running(folder):
+                print(f"(the training run did not start: {runs.status(folder).message})")
+                yield None, step_reached
+                return
+            time.sleep(0.2)
+        yield run.pid, step_reached
+    finally:
+        if runs.is_running(folder):
+            os.kill(run.pid, signal.SIGCONT)
+            runs.cancel(folder)
+            runs.wait(folder, timeout=120)
+
+
+def bench_app(frames: int = 600, blocks: int = 4, training: bool = True) -> dict[str, float]:
+    """Print median and p95 frame time idle (recording off), with recording on and (training=True) while a
+    training run goes, with the ratios to idle; returns the figures. The conditions alternate in blocks so that
+    machine noise hits them alike."""
     driver = _use_dummy_display_if_none()
-    off: list[float] = []
-    on: list[float] = []
-    block_ratios: list[float] = []  # on / off median per block: how far the ratio itself moves
+    times: dict[str, list[float]] = {"off": [], "on": [], "train": []}
+    block_ratios: dict[str, list[float]] = {"on": [], "train": []}  # / idle median per block: how far a ratio moves
     saved = 0
     per_block = max(1, frames // blocks)
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(blocks):
-            off_block = _frame_times(per_block, record=False, out_dir=Path(tmp))[0]
-            on_block, n = _frame_times(per_block, record=True, out_dir=Path(tmp))
-            off += off_block
-            on += on_block
-            block_ratios.append(float(np.median(on_block) / np.median(off_block)))
-            saved += n
-    figures = {
-        "off_median_ms": float(np.median(off) * 1e3), "on_median_ms": float(np.median(on) * 1e3),
-        "off_p95_ms": float(np.percentile(off, 95) * 1e3), "on_p95_ms": float(np.percentile(on, 95) * 1e3),
-    }
-    figures["median_ratio"] = figures["on_median_ms"] / figures["off_median_ms"]
-    figures["p95_ratio"] = figures["on_p95_ms"] / figures["off_p95_ms"]
-    figures["block_ratio_min"], figures["block_ratio_max"] = min(block_ratios), max(block_ratios)
-    print(f"App render loop, Breakout watched at one game step per frame, {len(off)} frames each "
+        recordings, pid, step_reached, trained = Path(tmp) / "recordings", None, None, 0
+        with contextlib.ExitStack() as stack:
+            for _ in range(blocks):
+                if pid:
+                    os.kill(pid, signal.SIGSTOP)  # the training run waits while the other conditions are measured
+                off_block = _frame_times(per_block, record=False, out_dir=recordings)[0]
+                on_block, n = _frame_times(per_block, record=True, out_dir=recordings)
+                saved += n
+                times["off"] += off_block
+                times["on"] += on_block
+                block_ratios["on"].append(float(np.median(on_block) / np.median(off_block)))
+                if training and step_reached is None:
+                    pid, step_reached = stack.enter_context(_training_run(recordings, Path(tmp) / "run"))
+                if pid:
+                    before = step_reached()
+                    os.kill(pid, signal.SIGCONT)
+                    train_block = _frame_times(per_block, record=False, out_dir=Path(tmp) / "unused")[0]
+                    trained += step_reached() - before
+                    times["train"] += train_block
+                    block_ratios["train"].append(float(np.median(train_block) / np.median(off_block)))
+    figures: dict[str, float] = {}
+    for name, values in times.items():
+        if values:
+            figures[f"{name}_median_ms"] = float(np.median(values) * 1e3)
+            figures[f"{name}_p95_ms"] = float(np.percentile(values, 95) * 1e3)
+    for name in block_ratios:
+        if times[name]:
+            figures[f"{name}_median_ratio"] = figures[f"{name}_median_ms"] / figures["off_median_ms"]
+            figures[f"{name}_p95_ratio"] = figures[f"{name}_p95_ms"] / figures["off_p95_ms"]
+    columns = [("off", "idle"), ("on", "recording on"), ("train", "training")]
+    columns = [(k, label) for k, label in columns if times[k]]
+    print(f"App render loop, Breakout watched at one game step per frame, {len(times['off'])} frames each "
           f"in {blocks} alternating blocks (video driver: {driver})")
-    print(f"{'':14}{'recording off':>16}{'recording on':>16}{'on / off':>10}")
-    print(f"{'median':14}{figures['off_median_ms']:>13.2f} ms{figures['on_median_ms']:>13.2f} ms{figures['median_ratio']:>10.2f}")
-    print(f"{'p95':14}{figures['off_p95_ms']:>13.2f} ms{figures['on_p95_ms']:>13.2f} ms{figures['p95_ratio']:>10.2f}")
-    print(f"{'1000 / median':14}{1e3 / figures['off_median_ms']:>12.0f} fps{1e3 / figures['on_median_ms']:>12.0f} fps"
-          "   (frames per second the loop could draw uncapped, at the median frame time)")
-    print(f"on / off per block: {min(block_ratios):.2f} .. {max(block_ratios):.2f} "
-          f"({blocks} alternating blocks; a ratio inside that range is noise)")
+    ratios = [(k, f"{label} / idle") for k, label in columns[1:]]
+    print(f"{'':14}" + "".join(f"{label:>16}" for _, label in columns) + "".join(f"{label:>20}" for _, label in ratios))
+    for stat in ("median", "p95"):
+        print(f"{stat:14}" + "".join(f"{figures[f'{k}_{stat}_ms']:>13.2f} ms" for k, _ in columns)
+              + "".join(f"{figures[f'{k}_{stat}_ratio']:>20.2f}" for k, _ in ratios))
+    print(f"{'1000 / median':14}" + "".join(f"{1e3 / figures[f'{k}_median_ms']:>12.0f} fps" for k, _ in columns)
+          + "   (frames per second the loop could draw uncapped, at the median frame time)")
+    for k, label in ratios:
+        lo, hi = min(block_ratios[k]), max(block_ratios[k])
+        figures[f"{k}_block_ratio_min"], figures[f"{k}_block_ratio_max"] = lo, hi
+        print(f"{label} per block: {lo:.2f} .. {hi:.2f} ({blocks} alternating blocks; a ratio inside that range is noise)")
+    if times["train"]:
+        print(f"training: a tiny atari-vqvae run on the CPU in its own process (trainers/runs.py), about {trained} "
+              f"steps trained during the training blocks; {os.cpu_count()} CPU cores on this machine")
+        figures["steps_trained"] = float(trained)
     if saved == 0:
         print("(no episode was saved in the recording run: is the recorder package installed?)")
     return figures

@@ -29,12 +29,13 @@ def bench_record_command(
 
 @bench_app.command("app")
 def bench_app_command(
-    frames: Annotated[int, typer.Option(min=50, help="Frames to render in each of the two conditions.")] = 600,
+    frames: Annotated[int, typer.Option(min=50, help="Frames to render in each condition.")] = 600,
+    training: Annotated[bool, typer.Option(help="Also measure while a tiny training run goes in its own process.")] = True,
 ) -> None:
-    """The app's render-loop frame time with recording off and on, side by side."""
+    """The app's render-loop frame time idle, with recording on, and while a training run goes, side by side."""
     from aria_desktop.bench.app import bench_app as run_bench_app
 
-    run_bench_app(frames)
+    run_bench_app(frames, training=training)
 
 
 @bench_app.command("dream")

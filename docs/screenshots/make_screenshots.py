@@ -3,9 +3,10 @@
     xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots/make_screenshots.py
 
 Plays Breakout as a person, hands over to the scripted agent and takes back control, replays the
-take-over episode, plays the built-in Maze, opens the help overlay, replays a click in the built-in Lamp
-and watches the explorer play Lamp; saves one
-PNG per view next to this file. Recordings go to a temporary folder.
+take-over episode, plays the built-in Maze, opens the help overlay, replays a click in the built-in Lamp,
+watches the explorer play Lamp, and trains a tiny VQ-VAE on the Breakout episodes from Train mode; saves one
+PNG per view next to this file. Recordings and runs go to a temporary folder.
+`... make_screenshots.py train` makes the Train mode one alone (after recording some Breakout to train on).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pygame
@@ -36,12 +38,38 @@ def shot(app: App, name: str) -> None:
     print(f"{name}.png: {' · '.join(app.last_header)}" + (f" (error: {app.error})" if app.error else ""))
 
 
+def train_shot(app: App) -> None:
+    """Train mode: a real tiny VQ-VAE run on the Breakout episodes recorded so far, pictured as it trains."""
+    from trainers import runs
+
+    post(pygame.K_F6)
+    run(app, 3)
+    for key in [pygame.K_DOWN] * 4 + [pygame.K_RIGHT] * 5:  # Steps: 3000
+        post(key)
+    post(pygame.K_RETURN)
+    run(app, 3)
+    while len(app.mode.watch.progress.losses.get("loss", [])) < 12:
+        run(app, 1)
+        time.sleep(0.05)
+    run(app, 30)
+    shot(app, "train")
+    runs.cancel(app.mode.watch.folder)
+    runs.wait(app.mode.watch.folder, 120)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)  # recordings/ as the app shows it by default, but in a throwaway folder
-        app = App(AppConfig(out_dir=Path("recordings"), agent="scripted"), "launcher")
+        config = AppConfig(out_dir=Path("recordings"), agent="scripted", runs_dir=Path(tmp) / "runs")
+        app = App(config, "watch" if sys.argv[1:] == ["train"] else "launcher")
         if pygame.display.get_driver() == "dummy":
             sys.exit("Run this under a display (e.g. xvfb-run): the point is to look at a real window.")
+        if sys.argv[1:] == ["train"]:
+            run(app, 900)  # the scripted agent plays Breakout, recorded: something to train on
+            train_shot(app)
+            app.quit()
+            app.tick()
+            return
         run(app, 10)
         for _ in range(4):
             post(pygame.K_DOWN)
@@ -112,6 +140,7 @@ def main() -> None:
         post(pygame.K_p)
         run(app, 20)
         shot(app, "watch")
+        train_shot(app)
         app.quit()
         app.tick()
 
