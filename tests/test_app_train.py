@@ -155,6 +155,7 @@ def test_bench_app_measures_while_a_run_trains(capsys) -> None:
     out = capsys.readouterr().out
     assert "training / idle" in out and "did not start" not in out
     assert figures["train_median_ms"] > 0 and figures["train_median_ratio"] > 0
+    assert figures["training_cores"] > 0  # the run was really computing while the frames were timed
 
 
 def test_quitting_names_the_runs_that_go_on(tmp_path: Path, capsys) -> None:

@@ -51,29 +51,31 @@ def _frame_times(frames: int, record: bool, out_dir: Path) -> tuple[list[float],
     return times, len(app.saved)
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time a process has used so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 @contextmanager
 def _training_run(data: Path, folder: Path):
-    """A tiny VQ-VAE run on `data`, started through the runs API and stopped at the end. Yields its process id
-    (None when it could not start) once it trains (its first step event), and a function that returns the step
-    it reached as far as its step events tell (one per log_every steps)."""
+    """A tiny VQ-VAE run on `data`, started through the runs API and stopped at the end; yields its process id once
+    it trains (its first step event), or None when it could not start."""
     from trainers import runs
 
     run = runs.start("atari-vqvae", [data], folder, steps=1_000_000, device="cpu")
-    follower, progress = runs.follow(folder), runs.RunProgress()
-
-    def step_reached() -> int:
-        progress.apply(follower.poll())
-        return progress.step
-
+    follower = runs.follow(folder)
     try:
-        while not progress.losses:
-            step_reached()
+        while not any(e["event"] == "step" for e in follower.poll()):
             if not runs.is_running(folder):
                 print(f"(the training run did not start: {runs.status(folder).message})")
-                yield None, step_reached
+                yield None
                 return
             time.sleep(0.2)
-        yield run.pid, step_reached
+        yield run.pid
     finally:
         if runs.is_running(folder):
             os.kill(run.pid, signal.SIGCONT)
@@ -91,7 +93,8 @@ def bench_app(frames: int = 600, blocks: int = 4, training: bool = True) -> dict
     saved = 0
     per_block = max(1, frames // blocks)
     with tempfile.TemporaryDirectory() as tmp:
-        recordings, pid, step_reached, trained = Path(tmp) / "recordings", None, None, 0
+        recordings, pid, started = Path(tmp) / "recordings", None, False
+        cpu, wall = 0.0, 0.0  # the training process's CPU seconds and the seconds of the training blocks
         with contextlib.ExitStack() as stack:
             for _ in range(blocks):
                 if pid:
@@ -102,13 +105,16 @@ def bench_app(frames: int = 600, blocks: int = 4, training: bool = True) -> dict
                 times["off"] += off_block
                 times["on"] += on_block
                 block_ratios["on"].append(float(np.median(on_block) / np.median(off_block)))
-                if training and step_reached is None:
-                    pid, step_reached = stack.enter_context(_training_run(recordings, Path(tmp) / "run"))
+                if training and not started:
+                    pid, started = stack.enter_context(_training_run(recordings, Path(tmp) / "run")), True
                 if pid:
-                    before = step_reached()
+                    before, since = _cpu_seconds(pid), time.perf_counter()
                     os.kill(pid, signal.SIGCONT)
                     train_block = _frame_times(per_block, record=False, out_dir=Path(tmp) / "unused")[0]
-                    trained += step_reached() - before
+                    after = _cpu_seconds(pid)
+                    if before is not None and after is not None:
+                        cpu += after - before
+                        wall += time.perf_counter() - since
                     times["train"] += train_block
                     block_ratios["train"].append(float(np.median(train_block) / np.median(off_block)))
     figures: dict[str, float] = {}
@@ -136,9 +142,11 @@ def bench_app(frames: int = 600, blocks: int = 4, training: bool = True) -> dict
         figures[f"{k}_block_ratio_min"], figures[f"{k}_block_ratio_max"] = lo, hi
         print(f"{label} per block: {lo:.2f} .. {hi:.2f} ({blocks} alternating blocks; a ratio inside that range is noise)")
     if times["train"]:
-        print(f"training: a tiny atari-vqvae run on the CPU in its own process (trainers/runs.py), about {trained} "
-              f"steps trained during the training blocks; {os.cpu_count()} CPU cores on this machine")
-        figures["steps_trained"] = float(trained)
+        busy = f"; it used {cpu / wall:.2f} CPU cores while measured" if wall else ""
+        print(f"training: a tiny atari-vqvae run on the CPU in its own process (trainers/runs.py){busy}; "
+              f"{os.cpu_count()} CPU cores on this machine")
+        if wall:
+            figures["training_cores"] = cpu / wall
     if saved == 0:
         print("(no episode was saved in the recording run: is the recorder package installed?)")
     return figures
