@@ -105,8 +105,8 @@ class RunWatch:
 
 class TrainingTrigger:
     """Triggered training: once `selection.train_after` new episodes are saved, or when a recording session ends
-    with new episodes, fine-tune the newest run of their game's family (the world model if there is one, else
-    the VQ-VAE) on its recordings plus theirs; with no run yet, start a VQ-VAE on them. Called every frame."""
+    with new episodes, fine-tune the run of their game's family's active model (`aria models use`; else the newest
+    world-model run, else VQ-VAE run) on its recordings plus theirs; with no run yet, start a VQ-VAE on them. Called every frame."""
 
     RECORDING_MODES = ("play", "watch", "dream")
 
@@ -146,6 +146,18 @@ class TrainingTrigger:
         for fam, data in folders.items():
             self._fine_tune(fam, sorted(data), len(episodes))
 
+    def _active_runs(self, kinds: list[str]) -> set[Path]:
+        """The run folders of the active checkpoints of these kinds (a checkpoint sits in <run>/checkpoints/)."""
+        from aria_desktop.paths import ACTIVE_MODELS
+        from trainers.models_registry import active_checkpoint
+
+        found = set()
+        for kind in kinds:
+            _, path = active_checkpoint(kind, Path(self.app.config.runs_dir), ACTIVE_MODELS)
+            if path is not None and path.parent.name == "checkpoints":
+                found.add(path.parent.parent.resolve())
+        return found
+
     def _fine_tune(self, fam: str, data: list[Path], n: int) -> None:
         app = self.app
         steps = app.config.train_steps
@@ -153,7 +165,9 @@ class TrainingTrigger:
         # Not failed runs, nor terminal runs of unknown state (one may still be training in that folder).
         found = [r for r in runs.list_runs(app.config.runs_dir) if r.kind in kinds and r.status in ("running", "done",
                                                                                                      "interrupted")]
-        found.sort(key=lambda r: (r.kind in VQVAE_OF, r.launched), reverse=True)  # world models first, newest first
+        active = self._active_runs(kinds)
+        # the active models' runs (`aria models use`) first, then world models before VQ-VAEs, newest first
+        found.sort(key=lambda r: (r.folder.resolve() in active, r.kind in VQVAE_OF, r.launched), reverse=True)
         try:
             if not found:
                 kind = kinds[0]
