@@ -97,6 +97,17 @@ def rotate(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     return x * cos + torch.cat((-x2, x1), dim=-1) * sin
 
 
+def rotation(cos: Tensor, sin: Tensor) -> Tensor:
+    """The (hd, hd) matrix R with x @ R == rotate(x, cos, sin) for one position's cos/sin (1, hd)."""
+    c, s = cos[0], sin[0]
+    half = c.shape[0] // 2
+    r = torch.diag(c)
+    idx = torch.arange(half, device=c.device)
+    r[idx + half, idx] = -s[:half]
+    r[idx, idx + half] = s[half:]
+    return r
+
+
 class Block(nn.Module):
     """Pre-LN transformer layer (the seed's TransformerEncoderLayer, norm_first=True, GELU) on SDPA."""
 
@@ -115,14 +126,17 @@ class Block(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(
-        self, x: Tensor, mask: Tensor | None = None, rope: tuple[Tensor, Tensor] | None = None,
+        self, x: Tensor, mask: Tensor | None = None, rope: tuple[Tensor, Tensor] | Tensor | None = None,
         cache: list[Tensor] | None = None, slots: CacheSlots | None = None,
     ) -> Tensor:
-        """x (B, N, d); `rope` = cos/sin (N or 1, head_dim) of x's tokens. For cached inference x is one frame's
+        """x (B, N, d); `rope` = cos/sin (N, head_dim) of x's tokens, or the (head_dim, head_dim) rotation of one
+        position for all of them (`rotation`). For cached inference x is one frame's
         block and `cache` this layer's buffers in a `FrameCache` (which `slots` describes)."""
         B, N, d = x.shape
-        q, k, v = self.qkv(self.ln1(x)).view(B, N, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4)
-        if rope is not None:
+        q, k, v = qkv = self.qkv(self.ln1(x)).view(B, N, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4)
+        if isinstance(rope, Tensor):  # one frame position for all tokens: the rotation as one matrix
+            q, k = qkv[:2] @ rope
+        elif rope is not None:
             q, k = rotate(q, *rope), rotate(k, *rope)
         if cache is None:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
@@ -193,29 +207,22 @@ def attention_lse(q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def cell_attention(q: Tensor, k: Tensor, v: Tensor, cache: list[Tensor], slots: CacheSlots) -> Tensor:
-    """`frame_block_mask(..., temporal="cell")` attention of one frame (q, k, v: B, h, 337, hd): fused attention
-    over its own block, then the earlier frames' same-cell and action keys (2 per earlier frame) folded in
-    through the log-sum-exp — a few multiply-adds per token instead of 1000 keys."""
+    """`frame_block_mask(..., temporal="cell")` attention of one frame (q, k, v: B, h, 337, hd): one fused pass over
+    its own block and the earlier frames' action tokens (every token sees those), then each grid token's keys at
+    its own cell in the earlier frames folded in through the log-sum-exp — a few multiply-adds per token instead
+    of a thousand keys."""
     keys, values = cache
     keys[:, :, slots.at], values[:, :, slots.at] = k, v
-    y, lse = attention_lse(q, k, v)
     if not slots.past:
-        return y
+        return attention_lse(q, k, v)[0]
     S = q.shape[2] - 1
-    scale = q.shape[-1] ** -0.5
-    # scores against every slot, the current and empty ones masked out: cheaper than gathering the earlier ones
-    cell = (q[:, :, None] * keys).sum(-1).transpose(-1, -2) * scale + slots.past_mask  # (B, h, 337, W)
-    action = q[:, :, :S] @ keys[:, :, :, S].transpose(-1, -2) * scale + slots.past_mask  # grid -> earlier actions
-    action = F.pad(action, (0, 0, 0, 1), value=float("-inf"))  # (the action token has them as its cells)
-    # one softmax over [own block as a whole (its log-sum-exp), cells, actions] weighs the three parts (written
-    # out: torch.softmax is several times slower on a last dimension this short)
-    scores = torch.cat((lse[..., None], cell, action), -1)
-    w = (scores - scores.amax(-1, keepdim=True)).exp()
-    w = w / w.sum(-1, keepdim=True)
-    W = keys.shape[2]
-    w_cell, w_action = w[..., 1:1 + W], w[..., 1 + W:]
-    return (y * w[..., :1] + (w_cell.transpose(-1, -2)[..., None] * values).sum(2)
-            + w_action @ values[:, :, :, S])
+    y, lse = attention_lse(q, torch.cat((k, keys[:, :, slots.past, S]), 2), torch.cat((v, values[:, :, slots.past, S]), 2))
+    # the grid's scores against every slot at its cell, the current and empty slots masked out (cheaper than a gather)
+    cell = (q[:, :, None, :S] * keys[:, :, :, :S]).sum(-1) * q.shape[-1] ** -0.5 + slots.past_mask[:, None]
+    top = torch.maximum(lse[:, :, :S], cell.amax(2))
+    own, cells = (lse[:, :, :S] - top).exp(), (cell - top[:, :, None]).exp()  # (B, h, S), (B, h, W, S)
+    grid = (y[:, :, :S] * own[..., None] + (cells[..., None] * values[:, :, :, :S]).sum(2)) / (own + cells.sum(2))[..., None]
+    return torch.cat((grid, y[:, :, S:]), 2)
 
 
 class AtariWorldModel(nn.Module):
@@ -319,7 +326,7 @@ class AtariWorldModel(nn.Module):
         (B, 336, n_vocab). Writes the frame's keys/values into `cache` (its oldest frame's slot once full)."""
         slots = self.cache_slots(cache.frames, tokens.device)
         x = self.embed_frames(tokens, actions)
-        rope = self.rope(torch.tensor([cache.frames], device=tokens.device))  # (1, hd): one position for the block
+        rope = rotation(*self.rope(torch.tensor([cache.frames], device=tokens.device)))  # one position for the block
         for blk, layer in zip(self.blocks, cache.layers, strict=True):
             x = blk(x, None, rope, layer, slots)
         cache.frames += 1

@@ -1,8 +1,10 @@
 """`aria bench dream`: frames per second of the dream engine beside the naive full recompute, in one run.
 
 Random weights at the preset's sizes (trained weights do not change the speed), or with `--checkpoint` a
-trained dream's world model and VQ-VAE started from a real Breakout reset. Conditions run frame by frame in
-turn, so machine noise hits them alike:
+trained dream's world model and VQ-VAE started from a real Breakout reset. Conditions take turns in short blocks
+of frames, so machine noise hits them alike, and within a block the first frame is not timed (the one before it
+belonged to another condition, whose weights pushed this one's out of the CPU caches; in the app the engine
+runs alone):
 - int8: the engine as the app runs it: the cached-layout world model with "cell" temporal attention (one
   337-token pass per frame over a ring KV cache of the earlier frames), Linear layers int8, then sampling and
   the VQ-VAE decoder;
@@ -31,6 +33,7 @@ from models.atari_world_model import AtariWorldModel, AtariWorldModelConfig
 from models.dream_engine import DreamEngine, DreamEngineConfig, sample, to_image
 
 STAGES = ("world_model", "sampling", "decode", "total")
+BLOCK = 5  # frames a condition runs in a row
 NAIVE = "naive seed"
 
 
@@ -152,14 +155,16 @@ def _bench(title: str, models: dict[str, AtariWorldModel], vqvae: AtariVQVAE, st
                   f"{seed.n_params() / 1e6:.2f}M), VQ-VAE decoder {sum(p.numel() for p in vqvae.decoder.parameters()) / 1e6:.2f}M; "
                   f"{frames} frames after {warmup} warm-up; torch threads {torch.get_num_threads()}, CPUs usable "
                   f"{affinity}, load average {os.getloadavg()[0]:.1f} (others' work makes these figures noisy)")
-    for i in track(range(warmup + frames), description="dreaming", console=console, transient=True):
+    blocks = [range(i, min(i + BLOCK, warmup + frames)) for i in range(0, warmup + frames, BLOCK)]
+    for block in track(blocks, description="dreaming", console=console, transient=True):
         for name, runner in runners.items():
-            cpu = process_time()
-            ms = runner.step(actions[i]) if isinstance(runner, NaiveRecompute) else runner.step(actions[i]).ms
-            ms = {**ms, "cpu": (process_time() - cpu) * 1e3}
-            if i >= warmup:
-                for stage in conditions[name].ms:
-                    conditions[name].ms[stage].append(ms[stage])
+            for n, i in enumerate((block.start, *block)):  # an untimed frame first, to warm the caches
+                cpu = process_time()
+                ms = runner.step(actions[i]) if isinstance(runner, NaiveRecompute) else runner.step(actions[i]).ms
+                ms = {**ms, "cpu": (process_time() - cpu) * 1e3}
+                if n and i >= warmup:
+                    for stage in conditions[name].ms:
+                        conditions[name].ms[stage].append(ms[stage])
 
     naive = conditions[NAIVE]
     table = Table(title=f"aria bench dream {title} (median ms per frame, wall clock; CPU ms = all threads)")
