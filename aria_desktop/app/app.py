@@ -133,7 +133,8 @@ class App:
         events = self._wait_while_idle()
         if pace.fixed_dt is None:
             # A long pause (loading a game, a dragged window) must not fast-forward the game.
-            dt = min(self.clock.tick(pace.display_fps) / 1000.0, pace.max_dt)
+            fps = (self.mode.display_fps if self.mode is not None else None) or pace.display_fps
+            dt = min(self.clock.tick(fps) / 1000.0, pace.max_dt)
         else:
             dt = pace.fixed_dt
         now = time.perf_counter()

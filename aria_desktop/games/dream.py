@@ -34,7 +34,7 @@ TEMPERATURES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)  # 0 is greedy (the most likely 
 class DreamConfig:
     temperature: float = 0.0
     quantize: bool = True  # int8 Linear layers in the world model (the engine's fast path)
-    threads: int | None = 1  # torch threads (one: the window needs the other core; None leaves torch's setting)
+    threads: int | None = None  # torch threads (None leaves torch's setting: every core; the window draws at 30 fps)
     start: str | None = None  # a Breakout recording to start from (its first frames); None: a real reset
 
 

@@ -51,6 +51,9 @@ class Mode:
     def update(self, dt: float) -> None:
         """Advance by dt seconds of (scaled) time."""
 
+    # the most frames per second this mode needs drawn (None: Pace.display_fps)
+    display_fps: int | None = None
+
     @property
     def animating(self) -> bool:
         """Whether the mode changes on its own (a game in real time, an agent, playback); when not, the app

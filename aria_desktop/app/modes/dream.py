@@ -88,6 +88,7 @@ class DreamMode(PlayMode):
     order = 30
     games = ("breakout",)
     keys = DREAM_KEYS
+    display_fps = 30  # the dream makes at most 15 frames a second: drawing faster takes CPU the model needs
 
     def __init__(self, app, dream: Any = None, checkpoint: Path | str | None = None, start: str | None = None) -> None:
         self.dream = dream if dream is not None else open_dream(checkpoint)
