@@ -104,14 +104,15 @@ def play_episode(game: Game, agent: Agent, seed: int, max_actions: int,
 
 
 def evaluate_game(game_id: str, agent_name: str, episodes: int, max_actions: int, seed: int = 0,
-                  env_dir: Path | str | None = None, on_step: Callable[[], None] | None = None) -> GameResult:
+                  env_dir: Path | str | None = None, on_step: Callable[[], None] | None = None,
+                  checkpoint: Path | str | None = None) -> GameResult:
     """N episodes (seeds seed, seed+1, ...) by one agent, which keeps what it learned between them (the best
-    play counts, as on the toolkit's scorecard)."""
+    play counts, as on the toolkit's scorecard). `checkpoint`: the world-model agent's model."""
     game = open_game(game_id, env_dir, seed=seed)
     try:
         if not isinstance(game, ArcGame):
             raise AriaError(f"'{game_id}' has no levels to score; aria eval agent plays ARC-style games (aria games).")
-        agent = make_agent(agent_name, game, seed=seed)
+        agent = make_agent(agent_name, game, seed=seed, checkpoint=checkpoint)
         played = [play_episode(game, agent, seed + i, max_actions, on_step) for i in range(episodes)]
     finally:
         game.close()
