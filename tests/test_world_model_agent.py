@@ -167,3 +167,11 @@ def test_checkpoint_problems_are_one_sentence(trained: dict[str, Path], tmp_path
                            actions=[Action(1, "ACTION1", "up"), Action(9, "ACTION9", "jump")])
     with pytest.raises(AriaError, match=r"offers action ACTION9, which the world model .* has no token for"):
         make_agent("world-model", wide, checkpoint=trained["wm"])
+
+
+def test_bench_agent_prints_both_figures() -> None:
+    code, out = aria("bench", "agent", "--preset", "tiny", "--decisions", 2, "--clicks", 2, "--threads", 1)
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "batched (one pass, shared KV cache)" in text and "one at a time (same cache)" in text
+    assert "faster than one at a time" in text and "largest difference between their scores" in text
