@@ -15,13 +15,19 @@ from test_arc_train import _one_line_error, aria, trained  # noqa: F401 - the tr
 
 import aria_desktop.paths
 from aria_desktop.agents import make_agent
-from aria_desktop.agents.world_model_agent import TRAIN_COMMAND, WorldModelAgent, click_candidates
+from aria_desktop.agents.world_model_agent import (
+    TRAIN_COMMAND,
+    WorldModelAgent,
+    WorldModelAgentConfig,
+    click_candidates,
+)
 from aria_desktop.errors import AriaError
 from aria_desktop.games.catalog import open_game
 from aria_desktop.games.game import Action
 from aria_desktop.session import AGENT, EpisodeRunner
 from models.arc_agent_scoring import Candidate, ContextScorer
 from models.arc_game_transformer import CLICK, ArcGameTransformer, ArcGameTransformerConfig
+from models.arc_vqvae import ArcVQVAE, ArcVQVAEConfig
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -85,6 +91,21 @@ def test_click_candidates_come_from_segments_not_the_background() -> None:
     frame[40:50, 5:9] = 7  # another
     xys = click_candidates(frame, 8)
     assert len(xys) == 2 and all(frame[y, x] != 0 for x, y in xys)
+
+
+def test_a_choice_that_changed_nothing_is_not_repeated_in_that_frame(model: ArcGameTransformer) -> None:
+    """A frame that never changes (walls all round): the policy tries each move once before any again."""
+    frame = np.zeros((64, 64), np.uint8)
+    frame[30:33, 30:33] = 4
+    game = SimpleNamespace(id="walls", frame=frame, info={"levels_completed": 0, "state": "NOT_FINISHED"},
+                           actions=[Action(i, f"ACTION{i}", name) for i, name in enumerate(["reset", "up", "down", "left", "right"])])
+    game.actions[0] = Action(0, "RESET", "reset", resets=True)
+    cfg = WorldModelAgentConfig(goal_threshold=2.0, surprise_ratio=float("inf"), temperature=0.0)
+    agent = WorldModelAgent(model, ArcVQVAE(ArcVQVAEConfig.tiny()), cfg)
+    agent.reset(game)
+    chosen = [agent.act(game).action for _ in range(4)]
+    assert sorted(chosen) == [1, 2, 3, 4], chosen
+    assert {agent.insight().branch} == {"policy"}
 
 
 @pytest.fixture

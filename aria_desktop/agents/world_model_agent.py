@@ -91,6 +91,8 @@ class WorldModelAgent(Agent):
         self._levels: int | None = None  # levels completed when the last action was chosen
         self._explore_left = 0
         self._insight: Insight | None = None
+        self._last: tuple[int, Choice] | None = None  # (frame hash, choice) of the last decision
+        self._no_effect: set[tuple[int, Choice]] = set()  # choices that left this frame as it was
 
     # -- the Agent interface -----------------------------------------------------------------------------
     def reset(self, game: Game) -> None:
@@ -110,10 +112,17 @@ class WorldModelAgent(Agent):
         if str(info.get("state", "")) in ("GAME_OVER", "WIN"):  # a finished game accepts only RESET
             self._explore_left = 0
             return self._take(RESET, Insight("reset", surprise, chosen=RESET))
+        here = hash(frame.tobytes())
+        if self._last is not None and self._last[0] == here and surprise is not None:
+            self._no_effect.add(self._last)  # the same frame again: that choice does nothing here
         candidates, labels = self._candidates(frame, game.actions)
         self.scorer.extend([self.vocab.act])
         scores = self.scorer.score(candidates)
         level, policy = scores.level.numpy(), scores.policy.numpy()
+        # A choice that changed nothing in this very frame would change nothing again: the others go first.
+        useful = np.array([(here, _choice(c)) not in self._no_effect for c in candidates], bool)
+        if useful.any():
+            level, policy = np.where(useful, level, 0.0), np.where(useful, np.maximum(policy, 1e-12), 0.0)
         best = int(level.argmax()) if len(level) else -1
         goal = best >= 0 and level[best] >= self.cfg.goal_threshold and (
             len(level) == 1 or level[best] >= self.cfg.goal_ratio * level.mean())
@@ -130,7 +139,8 @@ class WorldModelAgent(Agent):
             branch, choice = "policy", _choice(candidates[self._sample(policy)])
         else:
             branch, choice = "policy", RESET
-        insight = Insight(branch, surprise, {label: float(p) for label, p in zip(labels, level, strict=True)},
+        self._last = (here, choice)
+        insight = Insight(branch, surprise, {label: float(p) for label, p in zip(labels, scores.level, strict=True)},
                           [c.xy for c in candidates if c.xy is not None], self.explorer.n_states or None, choice)
         return self._take(choice, insight)
 
@@ -182,7 +192,9 @@ class WorldModelAgent(Agent):
     def _sample(self, policy: np.ndarray) -> int:
         if self.cfg.temperature <= 0:
             return int(policy.argmax())
-        weights = np.power(np.maximum(policy, 1e-12), 1.0 / self.cfg.temperature)
+        weights = np.where(policy > 0, np.power(np.maximum(policy, 1e-12), 1.0 / self.cfg.temperature), 0.0)
+        if weights.sum() <= 0:
+            return int(policy.argmax())
         return self.rng.choices(range(len(policy)), weights=weights.tolist())[0]
 
     def _take(self, choice: Choice, insight: Insight) -> Choice:

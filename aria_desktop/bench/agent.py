@@ -52,7 +52,8 @@ def bench_agent(preset: str = "seed", decisions: int = 10, clicks: int = 8, thre
         candidates = [Candidate(a) for a in range(1, 5)]
         candidates += [Candidate(CLICK, (int(x), int(y))) for x, y in rng.integers(0, v.n_xy, (clicks, 2))]
         frames = [v.frame_tokens(rng.integers(0, v.n_codes, 64)) + [v.act] for _ in range(warmup + decisions)]
-        seconds: dict[bool, list[float]] = {True: [], False: []}
+        read: dict[bool, list[float]] = {True: [], False: []}  # reading the decision's frame into the context
+        scoring: dict[bool, list[float]] = {True: [], False: []}
         worst = 0.0
         for i, frame in enumerate(frames):
             scores = {}
@@ -60,25 +61,33 @@ def bench_agent(preset: str = "seed", decisions: int = 10, clicks: int = 8, thre
                 t0 = perf_counter()
                 scorer = context.fork()  # the same context each time: this frame is the decision's news
                 scorer.extend(frame)
+                t1 = perf_counter()
                 scores[batched] = scorer.score(candidates, batched=batched)
                 if i >= warmup:
-                    seconds[batched].append(perf_counter() - t0)
+                    read[batched].append(t1 - t0)
+                    scoring[batched].append(perf_counter() - t1)
             worst = max(worst, float((scores[True].level - scores[False].level).abs().max()),
                         float((scores[True].policy - scores[False].policy).abs().max()))
+        used_threads = torch.get_num_threads()
     finally:
         torch.set_num_threads(previous)
-    batched, single = statistics.median(seconds[True]), statistics.median(seconds[False])
     console.print(f"agent bench, {preset}: base {cfg.base_model}, {model.lm.num_parameters() / 1e6:.1f}M parameters; "
                   f"context {len(history)} tokens, {len(candidates)} candidates (4 moves, {clicks} clicks); "
-                  f"{decisions} decisions after {warmup} warm-up; torch threads {torch.get_num_threads()}, load "
+                  f"{decisions} decisions after {warmup} warm-up; torch threads {used_threads}, load "
                   f"average {os.getloadavg()[0]:.1f} (others' work makes these figures noisy)")
-    table = Table(title=f"aria bench agent --preset {preset} (median seconds per decision, wall clock)")
-    for column in ("candidates scored", "s / decision", "decisions / s"):
+    table = Table(title=f"aria bench agent --preset {preset} (median seconds, wall clock)")
+    for column in ("candidates scored", "read frame", "score candidates", "s / decision", "decisions / s"):
         table.add_column(column, justify="left" if column == "candidates scored" else "right")
-    table.add_row("batched (one pass, shared KV cache)", f"{batched:.4f}", f"{1 / batched:.1f}")
-    table.add_row("one at a time (same cache)", f"{single:.4f}", f"{1 / single:.1f}")
+    figures = {}
+    for batched, name in ((True, "batched (one pass, shared KV cache)"), (False, "one at a time (same cache)")):
+        total = statistics.median([a + b for a, b in zip(read[batched], scoring[batched], strict=True)])
+        figures[batched] = (statistics.median(scoring[batched]), total)
+        table.add_row(name, f"{statistics.median(read[batched]):.4f}", f"{figures[batched][0]:.4f}", f"{total:.4f}",
+                      f"{1 / total:.1f}")
     console.print(table)
-    ratio = single / batched
-    console.print(f"batched is {ratio:.1f}x faster than one at a time ({'meets' if ratio >= 3 else 'BELOW'} the 3x aim); "
-                  f"largest difference between their scores {worst:.1e}")
-    return {"batched_s": batched, "one_at_a_time_s": single, "ratio": ratio, "max_difference": worst}
+    ratio = figures[False][1] / figures[True][1]
+    console.print(f"batched is {ratio:.1f}x faster than one at a time per decision ({'meets' if ratio >= 3 else 'BELOW'} "
+                  f"the 3x aim), {figures[False][0] / figures[True][0]:.1f}x on the candidate scoring alone; largest "
+                  f"difference between their scores {worst:.1e}")
+    return {"batched_s": figures[True][1], "one_at_a_time_s": figures[False][1], "ratio": ratio,
+            "scoring_ratio": figures[False][0] / figures[True][0], "max_difference": worst}
