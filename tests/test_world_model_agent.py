@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -194,5 +195,6 @@ def test_bench_agent_prints_both_figures() -> None:
     code, out = aria("bench", "agent", "--preset", "tiny", "--decisions", 2, "--clicks", 2, "--threads", 1)
     assert code == 0, out
     text = " ".join(out.split())
-    assert "batched (one pass, shared KV cache)" in text and "one at a time (same cache)" in text
+    rows = [line for line in out.splitlines() if line.startswith("│") and line.lstrip("│ ").startswith(("batched", "one at"))]
+    assert len(rows) == 2 and all(len(re.findall(r"\d+\.\d+", row)) == 4 for row in rows), out
     assert "faster than one at a time" in text and "largest difference between their scores" in text

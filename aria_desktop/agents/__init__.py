@@ -10,7 +10,7 @@ from aria_desktop.agents.agent import Agent, Choice
 from aria_desktop.errors import AriaError
 from aria_desktop.games.game import Game, GameKind
 
-AGENT_NAMES = ("random", "explorer", "scripted", "world-model")
+AGENT_NAMES = ("random", "explorer", "world-model", "scripted")
 
 __all__ = ["AGENT_NAMES", "Agent", "Choice", "make_agent"]
 

@@ -75,11 +75,12 @@ def bench_agent(preset: str = "seed", decisions: int = 10, clicks: int = 8, thre
                   f"context {len(history)} tokens, {len(candidates)} candidates (4 moves, {clicks} clicks); "
                   f"{decisions} decisions after {warmup} warm-up; torch threads {used_threads}, load "
                   f"average {os.getloadavg()[0]:.1f} (others' work makes these figures noisy)")
-    table = Table(title=f"aria bench agent --preset {preset} (median seconds, wall clock)")
+    table = Table(title=f"aria bench agent --preset {preset}: median seconds, wall clock; batched = all candidates in "
+                        "one pass over the context's cached keys/values, one at a time = a pass each over that cache")
     for column in ("candidates scored", "read frame", "score candidates", "s / decision", "decisions / s"):
-        table.add_column(column, justify="left" if column == "candidates scored" else "right")
+        table.add_column(column, justify="left" if column == "candidates scored" else "right", no_wrap=True)
     figures = {}
-    for batched, name in ((True, "batched (one pass, shared KV cache)"), (False, "one at a time (same cache)")):
+    for batched, name in ((True, "batched"), (False, "one at a time")):
         total = statistics.median([a + b for a, b in zip(read[batched], scoring[batched], strict=True)])
         figures[batched] = (statistics.median(scoring[batched]), total)
         table.add_row(name, f"{statistics.median(read[batched]):.4f}", f"{figures[batched][0]:.4f}", f"{total:.4f}",
