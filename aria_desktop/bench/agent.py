@@ -31,6 +31,7 @@ def bench_agent(preset: str = "seed", decisions: int = 10, clicks: int = 8, thre
     from rich.table import Table
 
     console = Console()
+    console = console if console.is_terminal else Console(width=120)  # logs and pipes: one row per table line
     previous = torch.get_num_threads()
     if threads:
         torch.set_num_threads(threads)
