@@ -142,7 +142,7 @@ class ArcGameTransformerConfig:
     base_vocab: int = 0  # filled in from the loaded base model; a checkpoint must load onto the same vocabulary
 
     @classmethod
-    def tiny(cls, n_codes: int = 64) -> ArcGameTransformerConfig:
+    def tiny(cls, n_codes: int = 512) -> ArcGameTransformerConfig:
         return cls(base_model="tiny", n_codes=n_codes, context=536)  # 8 steps of 67 tokens
 
     @classmethod

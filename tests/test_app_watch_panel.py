@@ -8,11 +8,9 @@ import pygame
 import pytest
 from test_app_helpers import make_app, tap, ticks
 
+from aria_desktop.agents.world_model_agent import no_model_sentence
 from aria_desktop.app.panel import CurveSection, RankSection, TextSection, draw_panel
 from aria_desktop.app.render import draw_frame
-from aria_desktop.errors import AriaError
-
-NO_MODEL = "There is no trained world model in /nowhere; train one with `aria train arc-world-model --data DIR`."
 
 
 def _agent_steps(app, n: int, limit: int = 400) -> None:
@@ -87,23 +85,18 @@ def test_the_agents_clicks_are_marked_on_the_frame(tmp_path):
 
 
 @pytest.fixture
-def untrained_world_model(monkeypatch):
-    """A "world-model" agent among the names, whose make_agent says (as the real one does) that no model exists."""
-    import aria_desktop.agents as agents
-    import aria_desktop.session.runner as runner
+def untrained_world_model(monkeypatch, tmp_path):
+    """No trained world model anywhere: the real world-model agent cannot be made and says so."""
+    import aria_desktop.paths
 
-    made = runner.make_agent
-
-    def make_agent(name, game, seed=None):
-        if name == "world-model":
-            raise AriaError(NO_MODEL)
-        return made(name, game, seed)
-
-    monkeypatch.setattr(agents, "AGENT_NAMES", (*agents.AGENT_NAMES, "world-model"))
-    monkeypatch.setattr(runner, "make_agent", make_agent)
+    empty = tmp_path / "no-runs"
+    empty.mkdir()
+    monkeypatch.setattr(aria_desktop.paths, "DEFAULT_RUNS", empty)
+    return no_model_sentence(empty)
 
 
 def test_an_agent_that_cannot_be_made_says_why_and_the_window_goes_on(tmp_path, untrained_world_model):
+    NO_MODEL = untrained_world_model
     app = make_app(tmp_path, "watch", game="maze", agent="world-model", record=False)
     ticks(app, 3)
     mode = app.mode
@@ -116,13 +109,13 @@ def test_an_agent_that_cannot_be_made_says_why_and_the_window_goes_on(tmp_path, 
     tap(pygame.K_TAB)  # handing over to it says why again; the person keeps control
     ticks(app, 2)
     assert mode.controller == 0 and app.running
-    tap(pygame.K_g)  # another agent: the first of those that play maze
+    tap(pygame.K_g)  # another agent: the next of those that play maze
     ticks(app, 2)
-    assert mode.agent_name == "random" and mode.agent_problem is None and NO_MODEL not in _panel_text(app)
+    assert mode.agent_name == "scripted" and mode.agent_problem is None and NO_MODEL not in _panel_text(app)
     tap(pygame.K_TAB)
     _agent_steps(app, 2)
     assert mode.steps_by[1] >= 2
-    for _ in range(3):  # random -> explorer -> scripted -> world-model, while the agent plays
+    for _ in range(3):  # scripted -> random -> explorer -> world-model, while the agent plays
         tap(pygame.K_g)
     ticks(app, 2)
     assert mode.agent_name == "world-model" and mode.controller == 0 and NO_MODEL in _panel_text(app)

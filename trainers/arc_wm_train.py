@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from models.arc_game_transformer import ArcGameTransformer, ArcGameTransformerConfig, GameVocab, weighted_loss
+from models.arc_vqvae import ArcVQVAE
 from models.base_models import BaseModelError, load_base_model
 from trainers.arc_data import episode_codes, find_arc, load_arc_episode, load_arc_vqvae
 from trainers.checkpoint import Checkpoint, CheckpointError, check_parent, load_checkpoint
@@ -200,7 +201,8 @@ def train_arc_world_model(run: ArcWMRun) -> Checkpoint | None:
         show_progress=run.show_progress, args=run.args,
     )  # fmt: skip
     parents = {"vqvae": {"id": vq_ckpt.id, "path": str(vq_ckpt.path.resolve()), "kind": vq_ckpt.kind}}
-    config = {"model": cfg.to_dict(), "base": model.base_reference, "vqvae_codes": vqvae.cfg.n_codes}
+    config = {"model": cfg.to_dict(), "base": model.base_reference, "vqvae_codes": vqvae.cfg.n_codes,
+              "games": sorted({r.game for r in refs})}
     optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=hp.lr, weight_decay=0.0)
     try:
         trainer = Trainer(spec, model, config, describe_data(run.data, train_refs, val_refs), parents, optimizer)
@@ -235,16 +237,18 @@ def load_arc_world_model(path: Path | str) -> tuple[ArcGameTransformer, Checkpoi
     return model.eval(), ckpt
 
 
-def eval_arc_world_model(
-    path: Path | str, data: Sequence[Path | str], vqvae_path: Path | str | None = None
-) -> dict[str, float]:
-    """Seed 001's metrics of a world-model checkpoint on the held-out episodes under `data`."""
-    from trainers.atari_eval import held_out
-
+def load_arc_agent_models(
+    path: Path | str, vqvae_path: Path | str | None = None
+) -> tuple[ArcGameTransformer, Checkpoint, ArcVQVAE, Checkpoint]:
+    """A world model and the VQ-VAE whose tokens it reads (default: the one it names), checked to belong together."""
     ckpt = load_checkpoint(path, KIND, tensors=False)
     parent = ckpt.parent("vqvae")
     if vqvae_path is None and parent is None:
         raise CheckpointError(f"{ckpt.path} does not name its VQ-VAE; pass it with --vqvae.")
+    if vqvae_path is None and not Path(parent.get("path", "")).exists():
+        raise CheckpointError(
+            f"The VQ-VAE {ckpt.path} was trained with ({parent.get('path')}) is gone; pass it with --vqvae or retrain."
+        )
     vqvae, vq_ckpt = load_arc_vqvae(vqvae_path or parent["path"])
     check_parent(ckpt, "vqvae", vq_ckpt)
     model, ckpt = load_arc_world_model(path)
@@ -252,6 +256,16 @@ def eval_arc_world_model(
         raise CheckpointError(
             f"{vq_ckpt.path} has {vqvae.cfg.n_codes} codes but {ckpt.path} reads {model.cfg.n_codes}; pass its own VQ-VAE."
         )
+    return model, ckpt, vqvae, vq_ckpt
+
+
+def eval_arc_world_model(
+    path: Path | str, data: Sequence[Path | str], vqvae_path: Path | str | None = None
+) -> dict[str, float]:
+    """Seed 001's metrics of a world-model checkpoint on the held-out episodes under `data`."""
+    from trainers.atari_eval import held_out
+
+    model, ckpt, vqvae, vq_ckpt = load_arc_agent_models(path, vqvae_path)
     refs = held_out(find_arc(data)[0], ckpt.meta.get("data", {}))
     episodes = token_episodes(refs, model.vocab, vqvae, vq_ckpt)
     picks = windows(episodes, model.cfg.context, model.cfg.context)

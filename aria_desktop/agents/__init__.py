@@ -1,13 +1,16 @@
-"""Agents, by name: `random`, `scripted` (the Breakout tracker or a built-in game's solver), and `explorer`
-(graph exploration from frames alone, for any ARC-style game)."""
+"""Agents, by name: `random`, `scripted` (the Breakout tracker or a built-in game's solver), `explorer`
+(graph exploration from frames alone, for any ARC-style game) and `world-model` (seed 001's agent on a trained
+ARC game transformer)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from aria_desktop.agents.agent import Agent, Choice
 from aria_desktop.errors import AriaError
 from aria_desktop.games.game import Game, GameKind
 
-AGENT_NAMES = ("random", "explorer", "scripted")
+AGENT_NAMES = ("random", "explorer", "world-model", "scripted")
 
 __all__ = ["AGENT_NAMES", "Agent", "Choice", "agents_for", "make_agent"]
 
@@ -22,8 +25,9 @@ def agents_for(kind: GameKind) -> list[str]:
     return [name for name in AGENT_NAMES if kind in _PLAYS.get(name, _ARC_STYLE)]
 
 
-def make_agent(name: str, game: Game, seed: int | None = None) -> Agent:
-    """The agent called `name` for `game`, or one clear sentence saying why there is none."""
+def make_agent(name: str, game: Game, seed: int | None = None, checkpoint: Path | str | None = None) -> Agent:
+    """The agent called `name` for `game`, or one clear sentence saying why there is none. `checkpoint`: the
+    world-model agent's arc-world-model run or checkpoint (default: the newest under the runs folder)."""
     if name == "random":
         from aria_desktop.agents.random_agent import RandomAgent
 
@@ -46,4 +50,11 @@ def make_agent(name: str, game: Game, seed: int | None = None) -> Agent:
         from aria_desktop.agents.explorer import ExplorerAgent, ExplorerConfig
 
         return ExplorerAgent(ExplorerConfig(seed=seed or 0))
+    if name == "world-model":
+        if game.kind is GameKind.ATARI:
+            raise AriaError(f"The world-model agent plays ARC-style games (grid frames), not '{game.id}'; "
+                            "use --agent scripted.")
+        from aria_desktop.agents.world_model_agent import load_world_model_agent
+
+        return load_world_model_agent(game, checkpoint, seed)
     raise AriaError(f"Unknown agent '{name}'; choose one of: {', '.join(AGENT_NAMES)}.")

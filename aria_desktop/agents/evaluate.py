@@ -99,14 +99,15 @@ def play_episode(runner: EpisodeRunner, max_actions: int, on_step: Callable[[], 
 
 
 def evaluate_game(game_id: str, agent_name: str, episodes: int, max_actions: int, seed: int = 0,
-                  env_dir: Path | str | None = None, on_step: Callable[[], None] | None = None) -> GameResult:
+                  env_dir: Path | str | None = None, on_step: Callable[[], None] | None = None,
+                  checkpoint: Path | str | None = None) -> GameResult:
     """N episodes (play-throughs from seeds seed, seed+1, ...) by one agent, which keeps what it learned between
-    them (the best play counts, as on the toolkit's scorecard)."""
+    them (the best play counts, as on the toolkit's scorecard). `checkpoint`: the world-model agent's model."""
     game = open_game(game_id, env_dir, seed=seed)
     try:
         if not isinstance(game, ArcGame):
             raise AriaError(f"'{game_id}' has no levels to score; aria eval agent plays ARC-style games (aria games).")
-        runner = EpisodeRunner(game, seed, agent_name, controller=AGENT, keep_agent=True)
+        runner = EpisodeRunner(game, seed, agent_name, controller=AGENT, keep_agent=True, checkpoint=checkpoint)
         played = []
         for i in range(episodes):
             if i:

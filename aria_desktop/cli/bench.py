@@ -57,3 +57,18 @@ def bench_dream_command(
         raise typer.BadParameter(f"unknown preset {preset!r}; use seed or tiny", param_hint="--preset")
     with trainer_errors():
         bench_dream(preset, frames, threads=threads or None, checkpoint=checkpoint)
+
+
+@bench_app.command("agent")
+def bench_agent_command(
+    preset: Annotated[str, typer.Option(help="Base model: seed (SmolLM2-135M, the packaged GGUF) or tiny.")] = "seed",
+    decisions: Annotated[int, typer.Option(min=1, help="Decisions timed in each condition.")] = 10,
+    clicks: Annotated[int, typer.Option(min=0, help="Click candidates besides the four moves.")] = 16,
+    threads: Annotated[int, typer.Option(min=0, help="torch threads (0 = torch's default).")] = 0,
+) -> None:
+    """World-model agent: seconds per decision with candidates scored in one batched pass vs one at a time."""
+    from aria_desktop.bench.agent import BASES, bench_agent
+
+    if preset not in BASES:
+        raise typer.BadParameter(f"unknown preset {preset!r}; use seed or tiny", param_hint="--preset")
+    bench_agent(preset, decisions, clicks, threads=threads or None)

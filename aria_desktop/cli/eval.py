@@ -81,11 +81,12 @@ def wm_summary(m: dict[str, float], horizons: tuple[int, ...] = (1, 5, 10)) -> l
 @friendly_errors
 def eval_agent_command(
     games: Annotated[list[str], typer.Option("--game", help="Game id (repeat for several): built-in or ARC-AGI-3.")],
-    agent: Annotated[str, typer.Option("--agent", help="random, explorer or scripted (built-in games).")] = "explorer",
+    agent: Annotated[str, typer.Option("--agent", help="random, explorer, scripted (built-in games) or world-model.")] = "explorer",
     episodes: Annotated[int, typer.Option("--episodes", min=1, help="Episodes per game; the best play counts.")] = 1,
     max_actions: Annotated[int, typer.Option("--max-actions", min=1, help="Action budget per episode (RESETs count).")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the first episode (then seed+1, ...).")] = 0,
     env_dir: EnvDir = None,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="--agent world-model: its arc-world-model run or checkpoint (default: the newest under the runs folder).")] = None,
     as_json: AsJson = False,
 ) -> None:
     """Play games with an agent: levels completed, actions per level and the ARC-AGI-3 score per game and in total."""
@@ -98,14 +99,22 @@ def eval_agent_command(
 
     if agent not in AGENT_NAMES:
         raise AriaError(f"Unknown agent '{agent}'; choose one of: {', '.join(AGENT_NAMES)}.")
-    for game_id in games:  # every game id is checked before any is played
-        open_game(game_id, env_dir).close()
+    for game_id in games:  # every game id (and the world model) is checked before any is played
+        game = open_game(game_id, env_dir)
+        try:
+            if agent == "world-model":
+                from aria_desktop.agents import make_agent
+
+                make_agent(agent, game, seed, checkpoint)
+        finally:
+            game.close()
     result = EvalResult(agent, max_actions, [])
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=Console(stderr=True), transient=as_json) as progress:
         for game_id in games:
             task = progress.add_task(f"{agent} on {game_id}", total=episodes * max_actions)
-            game = evaluate_game(game_id, agent, episodes, max_actions, seed, env_dir, lambda t=task: progress.advance(t))
+            game = evaluate_game(game_id, agent, episodes, max_actions, seed, env_dir, lambda t=task: progress.advance(t),
+                                 checkpoint)
             progress.update(task, completed=episodes * max_actions)  # an episode won early ends early
             result.games.append(game)
     if as_json:

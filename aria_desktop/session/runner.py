@@ -112,12 +112,14 @@ class EpisodeRunner:
         first_playthrough: int = 0,  # a batch job that plays play-through k alone starts at k
         fallback_agent: str | None = None,  # plays (with a Notice) when `agent` has no version for this game
         keep_agent: bool = False,  # one agent for every play-through (see the rules)
+        checkpoint: Path | str | None = None,  # the learned agent's model (None: its default)
     ) -> None:
         self.game = game
         self.schedule = SeedSchedule(seed)
         self.agent_name = agent
         self.fallback_agent = fallback_agent
         self.keep_agent = keep_agent
+        self.checkpoint = checkpoint
         self.agent: Agent | None = None
         self.recording = recording
         self.controller = controller
@@ -292,7 +294,7 @@ class EpisodeRunner:
             if self.agent_name is None:
                 raise AriaError("No agent was chosen for this session; choose one (--agent random or scripted).")
             try:
-                self.agent = make_agent(self.agent_name, self.game, seed=self.episode.seed)
+                self.agent = make_agent(self.agent_name, self.game, seed=self.episode.seed, checkpoint=self.checkpoint)
             except AriaError:  # no such agent for this game
                 if self.fallback_agent is None:
                     raise

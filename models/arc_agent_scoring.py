@@ -1,0 +1,172 @@
+"""The game transformer as an agent's three signals (seed 001): surprise, goal inference and the learned policy.
+
+`ContextScorer` keeps one game's token context and its cached keys/values. `extend(tokens)` appends what was
+observed (a frame, a level completion, the chosen action) and returns the log-probability of each appended
+token, so a frame's surprise (mean negative log-likelihood of its VQ codes) costs nothing beyond the pass that
+reads it. With the context ending in <ACT>, `score(candidates)` reads every candidate action's tokens (`a`, or
+`6 x y` for a click) in ONE batched pass over the context's cache expanded along the batch, and returns per
+candidate:
+- level: P(<LEVEL_COMPLETE> | context, candidate), against the other answer (the next <FRAME>);
+- policy: P(a) · P(x | a) · P(y | a, x), renormalised over the candidates.
+`score(..., batched=False)` runs the candidates one at a time over the same cache: the same numbers, slower
+(`aria bench agent` times both). `SurpriseTracker` keeps the running average the surprise is judged against.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import torch
+from transformers import DynamicCache
+
+from models.arc_game_transformer import CLICK, ArcGameTransformer
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An action to score: an ARC action index, with (x, y) for a click."""
+
+    action: int
+    xy: tuple[int, int] | None = None
+
+
+@dataclass
+class CandidateScores:
+    level: torch.Tensor  # (N,) probability that the candidate completes the level
+    policy: torch.Tensor  # (N,) the learned policy's probability, renormalised over the candidates
+    policy_log: torch.Tensor  # (N,) log P(candidate's tokens | context), not renormalised
+
+
+class ContextScorer:
+    """One game's token context and its key/value cache, for scoring an agent's candidate actions.
+
+    The context holds at most `context` tokens (default: the model's training window); when it would overflow,
+    the oldest steps are dropped so half a window remains, starting at a <FRAME>, and the cache is rebuilt."""
+
+    def __init__(self, model: ArcGameTransformer, context: int | None = None) -> None:
+        self.model = model.eval()
+        self.vocab = model.vocab
+        self.context = context or model.cfg.context
+        self.reset()
+
+    def reset(self) -> None:
+        self.tokens: list[int] = []
+        self._past: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # per layer (keys, values), batch 1
+        self._last: torch.Tensor | None = None  # log-probabilities of the token after the context (V,)
+
+    def fork(self) -> ContextScorer:
+        """A scorer on the same context that extends independently (the cached tensors are shared, never
+        written in place)."""
+        other = copy.copy(self)
+        other.tokens = list(self.tokens)
+        return other
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def _cache(self, batch: int) -> DynamicCache | None:
+        """A cache over the context for `batch` rows: the stored tensors expanded (views, no copy)."""
+        if self._past is None:
+            return None
+        return DynamicCache(ddp_cache_data=[(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1))
+                                            for k, v in self._past])
+
+    @torch.no_grad()
+    def extend(self, tokens: list[int]) -> torch.Tensor:
+        """Append `tokens` to the context; their log-probabilities under the model given what came before
+        (NaN for the very first token of an empty context)."""
+        if not tokens:
+            return torch.zeros(0)
+        if len(self.tokens) + len(tokens) > self.context:
+            return self._restart(tokens)
+        ids = torch.tensor([tokens], device=self.device)
+        out = self.model.lm(input_ids=ids, past_key_values=self._cache(1), use_cache=True)
+        logp = out.logits[0].float().log_softmax(-1)
+        first = self._last[tokens[0]].reshape(1) if self._last is not None else torch.full((1,), float("nan"))
+        picked = torch.cat((first.to(logp.device), logp[:-1].gather(1, ids[0, 1:, None])[:, 0]))
+        self.tokens += tokens
+        self._past = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
+        self._last = logp[-1]
+        return picked.cpu()
+
+    def _restart(self, tokens: list[int]) -> torch.Tensor:
+        """Drop the oldest steps so half a window (plus `tokens`) remains, then read it afresh."""
+        everything = self.tokens + tokens
+        keep = max(self.context // 2, len(tokens))
+        start = len(everything) - keep
+        frames = [i for i in range(start, len(everything) - len(tokens) + 1) if everything[i] == self.vocab.frame]
+        start = frames[0] if frames else start  # begin at a step boundary when there is one
+        known = len(everything) - len(tokens) - start  # tokens of the old context that are kept
+        previous_last = self._last
+        self.reset()
+        picked = self.extend(everything[start:])
+        if known == 0 and previous_last is not None:  # the first new token was predicted by the old context
+            picked[0] = previous_last[tokens[0]].cpu()
+        return picked[known:]
+
+    def _suffixes(self, candidates: list[Candidate]) -> list[list[int]]:
+        v = self.vocab
+        out = []
+        for c in candidates:
+            seq = [v.action0 + int(c.action)]
+            if int(c.action) == CLICK and c.xy is not None:
+                seq += [v.x0 + int(c.xy[0]), v.y0 + int(c.xy[1])]
+            out.append(seq)
+        return out
+
+    @torch.no_grad()
+    def _read(self, suffixes: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """One pass over padded suffixes sharing the context's cache: (level probability, log P(suffix))."""
+        v = self.vocab
+        width = max(len(s) for s in suffixes)
+        ids = torch.full((len(suffixes), width), v.frame, dtype=torch.long)
+        for i, s in enumerate(suffixes):
+            ids[i, : len(s)] = torch.tensor(s)
+        ids = ids.to(self.device)
+        # Right padding needs no mask: a causal model's real tokens never attend to the pads after them.
+        logits = self.model.lm(input_ids=ids, past_key_values=self._cache(len(suffixes)), use_cache=True).logits
+        logp = logits.float().log_softmax(-1)
+        lengths = torch.tensor([len(s) for s in suffixes], device=self.device)
+        rows = torch.arange(len(suffixes), device=self.device)
+        end = logp[rows, lengths - 1]  # what follows each whole candidate
+        level = torch.sigmoid(end[:, v.level_complete] - end[:, v.frame])  # LC against the next <FRAME>
+        first = self._last.to(self.device)[ids[:, 0]]
+        inner = logp[:, :-1].gather(2, ids[:, 1:, None])[..., 0] if width > 1 else logp.new_zeros(len(suffixes), 0)
+        inner = inner * (torch.arange(width - 1, device=self.device)[None] < (lengths - 1)[:, None])
+        return level.cpu(), (first + inner.sum(1)).cpu()
+
+    def score(self, candidates: list[Candidate], batched: bool = True) -> CandidateScores:
+        """Score candidates after a context ending in <ACT>; batched=False runs them one at a time."""
+        if self._last is None or not self.tokens or self.tokens[-1] != self.vocab.act:
+            raise ValueError("score() needs a context that ends with <ACT>; extend the context first.")
+        if not candidates:
+            return CandidateScores(torch.zeros(0), torch.zeros(0), torch.zeros(0))
+        suffixes = self._suffixes(candidates)
+        if batched:
+            level, logp = self._read(suffixes)
+        else:
+            parts = [self._read([s]) for s in suffixes]
+            level, logp = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+        return CandidateScores(level, torch.softmax(logp, 0), logp)
+
+
+@dataclass
+class SurpriseTracker:
+    """A frame's surprise (mean NLL of its codes) against the running average of earlier frames' (seed 001:
+    no absolute thresholds). `ratio` is surprise / average; 1.0 until there is an average."""
+
+    decay: float = 0.9
+    average: float | None = None
+    last: float | None = None
+    ratio: float = 1.0
+
+    def update(self, nll: float) -> float:
+        self.last = nll
+        self.ratio = nll / self.average if self.average and self.average > 1e-8 else 1.0
+        self.average = nll if self.average is None else self.decay * self.average + (1 - self.decay) * nll
+        return self.ratio
+
+    def reset(self) -> None:
+        self.average, self.last, self.ratio = None, None, 1.0
