@@ -198,3 +198,30 @@ def test_bench_agent_prints_both_figures() -> None:
     rows = [line for line in out.splitlines() if line.startswith("│") and line.lstrip("│ ").startswith(("batched", "one at"))]
     assert len(rows) == 2 and all(len(re.findall(r"\d+\.\d+", row)) == 4 for row in rows), out
     assert "faster than one at a time" in text and "largest difference between their scores" in text
+
+
+def test_a_better_checkpoint_takes_over_between_decisions_and_the_episode_goes_on(runs: Path) -> None:
+    from trainers.checkpoint import step_folder
+    from trainers.models_registry import CheckpointWatcher
+
+    game = open_game("maze", seed=5)
+    try:
+        agent = make_agent("world-model", game, seed=5)
+        agent.reset(game)
+        agent.act(game)
+        old = agent.checkpoint
+        assert old is not None and agent.model_label.startswith("arc-world-model step-")
+        agent.watcher = CheckpointWatcher("arc-world-model", old, roots=[old.parent.parent], interval=0.0)
+        game.step(agent.act(game).action)  # no better one yet: the same model decides
+        assert agent.checkpoint == old
+        meta = json.loads((old / "checkpoint.json").read_text())
+        new = step_folder(old.parent.parent, meta["step"] + 1)  # the run trained on and wrote a newer one
+        shutil.copytree(old, new)
+        meta.update(step=meta["step"] + 1, id="f" * 32, created="2999-01-01T00:00:00+00:00")
+        (new / "checkpoint.json").write_text(json.dumps(meta))
+        context = list(agent.scorer.tokens)
+        agent.act(game)
+        assert agent.checkpoint == new.resolve() and agent.model_label.endswith(new.name)
+        assert agent.scorer.tokens[:len(context)] == context  # the new model read the episode so far
+    finally:
+        game.close()

@@ -82,6 +82,8 @@ class WorldModelAgent(Agent):
         self.rng = random.Random(self.cfg.seed)
         self.trained_games = trained_games
         self.game_id = ""
+        self.checkpoint: Path | None = None  # where the model came from (the header names it)
+        self.watcher = None  # a trainers.models_registry.CheckpointWatcher: hot reload of a better checkpoint
         self._start()
 
     def _start(self) -> None:
@@ -101,6 +103,7 @@ class WorldModelAgent(Agent):
         self.scorer.extend([self.vocab.game_start])
 
     def act(self, game: Game) -> Choice:
+        self._reload_if_better()
         if not self.scorer.tokens:
             self.reset(game)
         info = game.info
@@ -142,6 +145,27 @@ class WorldModelAgent(Agent):
         insight = Insight(branch, surprise, {label: float(p) for label, p in zip(labels, scores.level, strict=True)},
                           [c.xy for c in candidates if c.xy is not None], self.explorer.n_states or None, choice)
         return self._take(choice, insight)
+
+    @property
+    def model_label(self) -> str:
+        """The checkpoint in use, as the header names it: its run and step."""
+        if self.checkpoint is None:
+            return ""
+        run = self.checkpoint.parent.parent if self.checkpoint.parent.name == "checkpoints" else self.checkpoint
+        return f"{run.name} {self.checkpoint.name}"
+
+    def _reload_if_better(self) -> None:
+        """Hot reload, between two decisions (on the agent's worker thread): when a run has written a better
+        checkpoint of this world model, it takes over and reads the episode's context so far; the episode goes on."""
+        if self.watcher is None or not self.watcher.due():
+            return
+        path = self.watcher.poll()
+        if path is None:
+            return
+        model, vqvae, self.trained_games = _load(str(path))
+        self.model, self.vqvae, self.vocab, self.checkpoint = model.eval(), vqvae.eval(), model.vocab, path
+        tokens, self.scorer = self.scorer.tokens, ContextScorer(self.model)
+        self.scorer.extend(tokens)
 
     def insight(self) -> Insight | None:
         return self._insight
@@ -223,7 +247,8 @@ def load_world_model_agent(game: Game, checkpoint: Path | str | None = None, see
     under the runs folder); every problem with the checkpoint is one AriaError sentence."""
     from aria_desktop.paths import ACTIVE_MODELS, DEFAULT_RUNS
     from trainers.arc_wm_train import KIND
-    from trainers.models_registry import active_checkpoint
+    from trainers.checkpoint import resolve_checkpoint
+    from trainers.models_registry import CheckpointWatcher, active_checkpoint
 
     path = Path(checkpoint).expanduser() if checkpoint is not None else active_checkpoint(KIND, DEFAULT_RUNS,
                                                                                           ACTIVE_MODELS)[1]
@@ -240,7 +265,10 @@ def load_world_model_agent(game: Game, checkpoint: Path | str | None = None, see
         raise AriaError(f"{game.id}'s frame is larger than the {model.vocab.n_xy}×{model.vocab.n_xy} clicks the world "
                         f"model at {path} can express; use the explorer agent for it.")
     cfg = config or WorldModelAgentConfig(seed=seed or 0)
-    return WorldModelAgent(model, vqvae, cfg, games)
+    agent = WorldModelAgent(model, vqvae, cfg, games)
+    agent.checkpoint = Path(resolve_checkpoint(path)).resolve()
+    agent.watcher = CheckpointWatcher(KIND, agent.checkpoint, roots=[agent.checkpoint.parent.parent, DEFAULT_RUNS])
+    return agent
 
 
 @lru_cache(maxsize=2)  # Watch mode makes an agent per episode: load a checkpoint once

@@ -473,6 +473,7 @@ class PlayMode(Mode):
             recording=self.recording.enabled,  # on between episodes too (a file starts with the next one)
             episodes=len(self.app.saved),
             extra=" · ".join(extra) or None,
+            model=getattr(self.runner.agent, "model_label", ""),  # a learned agent's checkpoint
         )
 
     def panel(self) -> list[Section]:
