@@ -135,6 +135,7 @@ def test_every_launcher_key_does_what_its_help_line_says(tmp_path, monkeypatch):
         "launch_play": (maze, launched("play")),
         "launch_watch": (maze, launched("watch")),
         "launch_replay": (maze, launched("replay")),
+        "launch_train": (maze, lambda: app.mode.name == "train"),
         "launch_dream": (breakout, lambda: app.mode.name == "launcher" and "no trained dream" in (app.error or "")),
     }
     assert set(effects) == set(table.actions)  # a new key needs its effect checked here
