@@ -6,6 +6,8 @@ config.pace.fixed_dt set, every frame advances the same amount of game time and 
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import signal
 import sys
@@ -45,11 +47,20 @@ def check_display() -> None:
         raise AriaError(NO_DISPLAY.format(why="neither DISPLAY nor WAYLAND_DISPLAY is set"))
 
 
+def load_before_display() -> None:
+    """Import triton (torch's compiler, which transformers imports with the world-model agent) before the window
+    opens: imported after SDL has opened a real X display, it crashes the process (segmentation fault, seen under
+    Xvfb). 0.4 s, and only where torch's CUDA build installed it."""
+    if importlib.util.find_spec("triton") is not None:
+        importlib.import_module("triton")
+
+
 class App:
     def __init__(self, config: AppConfig | None = None, mode: str = "launcher", **params) -> None:
         self.config = config or AppConfig()  # read, never written
         self.selection = Selection.from_config(self.config)  # the game, agent and folders chosen now
         check_display()
+        load_before_display()
         try:
             pygame.display.init()  # display and fonts only: the app makes no sound
             if pygame.display.get_driver() in _UNSEEN_DRIVERS and not os.environ.get("SDL_VIDEODRIVER"):
