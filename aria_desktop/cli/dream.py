@@ -24,7 +24,7 @@ from aria_desktop.paths import DEFAULT_RUNS
 
 @dataclass
 class SetupConfig:
-    """The first dream's budget: small enough for a 2-core CPU in about half an hour (README has the figures)."""
+    """The first dream's budget: about 11 minutes on a 2-core CPU (README has the figures)."""
 
     out: Path = DEFAULT_RUNS / "dream-setup"
     episodes: int = 6  # scripted play-throughs to train on
@@ -104,7 +104,7 @@ def _steps_done(run: Path) -> int:
 @friendly_errors
 def dream_command(
     checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="World-model run or checkpoint folder (default: the active world model, `aria models use`).")] = None,
-    setup: Annotated[bool, typer.Option("--setup", help="First record scripted Breakout, train the tiny VQ-VAE and world model on the CPU and evaluate them (about 30 minutes), then dream.")] = False,
+    setup: Annotated[bool, typer.Option("--setup", help="First record scripted Breakout, train the tiny VQ-VAE and world model on the CPU and evaluate them (about 11 minutes on 2 cores), then dream.")] = False,
     out: Annotated[Path, typer.Option("--out", help="--setup: where its recordings and runs go.")] = SetupConfig.out,
     vqvae_steps: Annotated[int, typer.Option("--vqvae-steps", min=1, help="--setup: VQ-VAE training steps.")] = SetupConfig.vqvae_steps,
     wm_steps: Annotated[int, typer.Option("--wm-steps", min=1, help="--setup: world-model training steps.")] = SetupConfig.wm_steps,
