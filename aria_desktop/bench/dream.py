@@ -25,7 +25,6 @@ import statistics
 from dataclasses import dataclass, field
 from time import perf_counter, process_time
 
-import numpy as np
 import torch
 
 from models.atari_vqvae import AtariVQVAE, AtariVQVAEConfig
@@ -87,23 +86,6 @@ def bench_dream(preset: str = "seed", frames: int = 40, warmup: int = 3, threads
         torch.set_num_threads(previous_threads)
 
 
-def real_start(vqvae: AtariVQVAE, history: int) -> torch.Tensor:
-    """The tokens of a real Breakout's first `history` frames (reset, then NOOPs), as the Dream mode starts."""
-    from aria_desktop.games.breakout import BreakoutConfig, BreakoutGame
-    from models.atari_frames import preprocess, to_model
-
-    game = BreakoutGame(BreakoutConfig(record_previous_frame=True))
-    try:
-        frames = [preprocess(game.reset(0))]
-        for _ in range(history - 1):
-            step = game.step(0)
-            frames.append(preprocess(step.frame, step.frames[-2] if len(step.frames) > 1 else None))
-    finally:
-        game.close()
-    with torch.no_grad():
-        return vqvae.encode(to_model(np.stack(frames))).reshape(history, -1)
-
-
 def _models(preset: str, checkpoint: str | None) -> tuple[str, dict[str, AtariWorldModel], AtariVQVAE, torch.Tensor]:
     """The title, the world models by condition (fp32; the engine quantizes), the VQ-VAE and the start frames."""
     torch.manual_seed(0)
@@ -119,11 +101,19 @@ def _models(preset: str, checkpoint: str | None) -> tuple[str, dict[str, AtariWo
         g = torch.Generator().manual_seed(0)
         start = torch.randint(0, cell.cfg.n_vocab, (cell.cfg.history, cell.cfg.n_tokens), generator=g)
     else:
+        from aria_desktop.games.dream import DreamConfig, DreamGame
+        from models.atari_frames import to_model
         from trainers.dream_loading import load_dream
 
         dream = load_dream(checkpoint)
         vqvae, cell = dream.vqvae.eval(), dream.world_model
-        start = real_start(vqvae, cell.cfg.history)
+        game = DreamGame(dream, DreamConfig(threads=None))  # a real Breakout's first frames, as the Dream starts
+        try:
+            game.reset(0)
+            with torch.no_grad():
+                start = vqvae.encode(to_model(game.real_history()[0])).reshape(cell.cfg.history, -1)
+        finally:
+            game.close()
         title = f"--checkpoint {dream.name}"
 
         def world_model(**overrides) -> AtariWorldModel:

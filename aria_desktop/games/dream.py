@@ -104,7 +104,7 @@ class DreamGame(Game):
         if self._start is not None:
             frames, actions = self._start
         else:
-            frames, actions = np.stack(self._real_frames), np.array(self._real_actions, dtype=np.int64)
+            frames, actions = self.real_history()
         self._frame = self._start_from(frames, actions)
         self._update_info()
         if self.show_real:
@@ -134,10 +134,15 @@ class DreamGame(Game):
     def close(self) -> None:
         self.real.close()
 
+    def real_history(self) -> tuple[np.ndarray, np.ndarray]:
+        """The real game's last frames as the model sees them (preprocessed, oldest first) and the action taken on
+        each but the newest: what the dream starts from and re-syncs to."""
+        return np.stack(self._real_frames), np.array(self._real_actions, dtype=np.int64)
+
     # -- reality -------------------------------------------------------------------------------------
     def resync(self) -> np.ndarray:
         """Re-encode the real game's last frames as the dream's history: the dream continues from reality."""
-        self._frame = self._start_from(np.stack(self._real_frames), np.array(self._real_actions, dtype=np.int64))
+        self._frame = self._start_from(*self.real_history())
         if self.show_real:
             self.real_view = self.reconstruct()
         return self._frame
