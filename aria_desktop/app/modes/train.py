@@ -147,16 +147,15 @@ class TrainingTrigger:
             self._fine_tune(fam, sorted(data), len(episodes))
 
     def _active_runs(self, kinds: list[str]) -> set[Path]:
-        """The run folders of the active checkpoints of these kinds (a checkpoint sits in <run>/checkpoints/)."""
+        """The run folders of the active checkpoints of these kinds (one scan of the runs folder for all of them)."""
         from aria_desktop.paths import ACTIVE_MODELS
-        from trainers.models_registry import active_checkpoint
+        from trainers.models_registry import ActiveModels, find_checkpoints
 
-        found = set()
-        for kind in kinds:
-            _, path = active_checkpoint(kind, Path(self.app.config.runs_dir), ACTIVE_MODELS)
-            if path is not None and path.parent.name == "checkpoints":
-                found.add(path.parent.parent.resolve())
-        return found
+        runs_dir = Path(self.app.config.runs_dir)
+        entries = find_checkpoints(runs_dir)[0] if runs_dir.is_dir() else []
+        active = ActiveModels(ACTIVE_MODELS)
+        chosen = (active.active(kind, entries) for kind in kinds)
+        return {entry.run.resolve() for entry in chosen if entry is not None and entry.run is not None}
 
     def _fine_tune(self, fam: str, data: list[Path], n: int) -> None:
         app = self.app
