@@ -7,6 +7,7 @@ from concurrent.futures import wait
 
 import numpy as np
 import pygame
+import pytest
 from dream_support import dream_run  # noqa: F401 (fixture)
 from test_app_helpers import key, make_app, recordings, tap, ticks
 from torch_support import one_torch_thread  # noqa: F401 (autouse fixture)
@@ -14,6 +15,13 @@ from typer.testing import CliRunner
 
 from aria_desktop.cli import app as cli_app
 from recorder import open_episode
+
+
+@pytest.fixture(autouse=True)
+def no_hot_reload_looks(monkeypatch):
+    """Steps only: a look for a better checkpoint (every few seconds, tested in test_app_dream_reload.py) would take
+    a frame's turn when the machine is slow."""
+    monkeypatch.setattr("aria_desktop.app.modes.dream.RELOAD_EVERY", 1e9)
 
 
 def settle(app) -> None:

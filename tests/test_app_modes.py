@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import threading
+import time
 
 import pygame
 from test_app_helpers import click, key, make_app, make_env_dir, tap, ticks
@@ -254,15 +256,36 @@ def test_an_idle_window_sleeps_until_input_instead_of_redrawing(tmp_path, monkey
     app.config.pace.fixed_dt = None  # real pacing: the idle wait applies
     waits = []
 
-    def wait(timeout_ms):  # what SDL returns when a key is pressed during the wait
+    def wait(timeout_ms):  # what SDL returns when a key is pressed during the first wait; then nothing comes
         waits.append(timeout_ms)
+        if len(waits) > 1:
+            return pygame.event.Event(pygame.NOEVENT)
         return pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN, mod=0, unicode="")
 
     monkeypatch.setattr(pygame.event, "wait", wait)
     selected = app.mode.selected
     assert app.idle and app.tick()
-    assert waits == [1000 // app.config.pace.idle_fps] and app.mode.selected == selected + 1  # the key was handled
+    assert waits[0] == 1000 // app.config.pace.idle_fps and app.mode.selected == selected + 1  # the key was handled
     assert app.last_header[-1] == "idle"  # not a frame rate that only measures the wait
     app.panel_sources.append(list)  # background work reporting to the panel keeps the full frame rate
-    assert not app.idle and app.tick() and len(waits) == 1 and app.last_header[-1].endswith(" fps")
+    waits.clear()
+    assert not app.idle and app.tick() and app.last_header[-1].endswith(" fps")
+    assert all(w <= 1000 // app.config.pace.display_fps for w in waits)  # at most a frame's wait, no idle wait
+    app.close()
+
+
+def test_work_done_off_the_render_loop_ends_the_wait_for_the_next_frame(tmp_path):
+    from aria_desktop.app.modes.base import wake_window
+
+    app = make_app(tmp_path, "launcher")
+    app.config.pace.fixed_dt = None
+    app.panel_sources.append(list)  # not idle: frames at display_fps
+    app.mode.display_fps = 0.5  # a frame every 2 s, unless something wakes the window
+    ticks(app, 1)
+    timer = threading.Timer(0.05, wake_window)
+    timer.start()
+    start = time.perf_counter()
+    ticks(app, 1)
+    assert time.perf_counter() - start < 1.5  # woken by the worker's event, well before the 2 s frame
+    timer.join()
     app.close()

@@ -25,6 +25,7 @@ from aria_desktop.app.header import HeaderInfo, draw_header
 from aria_desktop.app.help import app_keys, draw_help
 from aria_desktop.app.keymap import APP_KEYS
 from aria_desktop.app.modes import MODES, Mode, modes_in_order
+from aria_desktop.app.modes.base import WORK_DONE
 from aria_desktop.app.panel import Section, draw_panel
 from aria_desktop.app.screenshot import save_screenshot
 from aria_desktop.app.text import Fonts, draw_text
@@ -145,7 +146,8 @@ class App:
         if pace.fixed_dt is None:
             # A long pause (loading a game, a dragged window) must not fast-forward the game.
             fps = (self.mode.display_fps if self.mode is not None else None) or pace.display_fps
-            dt = min(self.clock.tick(fps) / 1000.0, pace.max_dt)
+            events += self._wait_for_frame(fps)
+            dt = min(self.clock.tick() / 1000.0, pace.max_dt)
         else:
             dt = pace.fixed_dt
         now = time.perf_counter()
@@ -176,6 +178,18 @@ class App:
             return []
         event = pygame.event.wait(1000 // pace.idle_fps)
         return [] if event.type == pygame.NOEVENT else [event]
+
+    def _wait_for_frame(self, fps: float) -> list[pygame.event.Event]:
+        """Sleep until the next frame is due at `fps`, or until a mode's worker says its work is done (WORK_DONE):
+        returns the events that came meanwhile."""
+        deadline = self._last_time + 1.0 / fps
+        events: list[pygame.event.Event] = []
+        while (left := deadline - time.perf_counter()) > 0.001:
+            event = pygame.event.wait(max(1, int(left * 1000)))
+            if event.type in (pygame.NOEVENT, WORK_DONE):
+                break
+            events.append(event)
+        return events
 
     def quit(self) -> None:
         self.running = False

@@ -19,6 +19,15 @@ if TYPE_CHECKING:
     from aria_desktop.app.app import App
 
 MODES: dict[str, type[Mode]] = {}
+WORK_DONE = pygame.event.custom_type()  # a mode's worker finished: the window shows its result without waiting
+
+
+def wake_window(*_: object) -> None:
+    """From any thread (e.g. a Future's done-callback): end the window's wait for its next frame now, so a result
+    computed off the render loop is shown, and the next piece of work started, at once instead of up to a frame
+    later."""
+    if pygame.display.get_init():
+        pygame.event.post(pygame.event.Event(WORK_DONE))
 
 
 def register(cls: type[Mode]) -> type[Mode]:

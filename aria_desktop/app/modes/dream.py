@@ -25,7 +25,7 @@ import pygame
 
 from aria_desktop.app.header import HeaderInfo
 from aria_desktop.app.keymap import KeyAction, KeyTable
-from aria_desktop.app.modes.base import register
+from aria_desktop.app.modes.base import register, wake_window
 from aria_desktop.app.modes.play import HUMAN, PlayMode
 from aria_desktop.app.panel import Section, TextSection
 from aria_desktop.app.render import draw_frame
@@ -132,7 +132,9 @@ class DreamMode(PlayMode):
         return self._job[0] if self._job else None
 
     def _submit(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
-        self._job = (self._pool.submit(work), then)
+        future = self._pool.submit(work)
+        future.add_done_callback(wake_window)  # the next step starts as soon as this one is shown
+        self._job = (future, then)
 
     def _collect(self, wait: bool = False) -> None:
         """Show the finished work (wait=True: wait for it); its error surfaces here, on the window's thread."""
