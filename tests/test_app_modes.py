@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import threading
 import time
 
@@ -289,3 +290,12 @@ def test_work_done_off_the_render_loop_ends_the_wait_for_the_next_frame(tmp_path
     assert time.perf_counter() - start < 1.5  # woken by the worker's event, well before the 2 s frame
     timer.join()
     app.close()
+
+
+def test_the_window_presents_without_opengl_unless_the_person_chose(tmp_path, monkeypatch):
+    monkeypatch.delenv("SDL_FRAMEBUFFER_ACCELERATION", raising=False)
+    make_app(tmp_path, "launcher").close()
+    assert os.environ["SDL_FRAMEBUFFER_ACCELERATION"] == "0"  # no llvmpipe threads beside a model on a GPU-less CPU
+    monkeypatch.setenv("SDL_FRAMEBUFFER_ACCELERATION", "opengl")
+    make_app(tmp_path, "launcher").close()
+    assert os.environ["SDL_FRAMEBUFFER_ACCELERATION"] == "opengl"
