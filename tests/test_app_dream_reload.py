@@ -58,6 +58,9 @@ def test_the_dream_goes_on_in_a_better_checkpoint_written_mid_episode(tmp_path, 
     (path,) = recordings(tmp_path, "breakout-dream")  # one episode across the switch
     with open_episode(path) as ep:
         assert ep.steps == total
+        ids = [i.decode() if isinstance(i, bytes) else str(i) for i in ep.infos["world_model_id"]]
+        assert ids[0] == first and ids[-1] == newer  # each frame names the checkpoint that dreamt it
+        assert ids == sorted(ids, key=lambda i: i != first)  # the switch happened once, mid-episode
 
 
 def test_switching_to_the_same_weights_continues_the_dream_as_if_nothing_happened(tmp_path):

@@ -205,8 +205,10 @@ class DreamGame(Game):
 
     def _update_info(self) -> None:
         real = self.real.info
+        wm = self.dream.wm_checkpoint  # per step: a recording says which checkpoint dreamt each frame (hot reload)
         self._info = {"score": 0.0, "lives": real.get("lives", 0), "levels_completed": 0, "state": "NOT_FINISHED",
-                      "dream_steps": self._steps, "temperature": self.temperature, "real_score": real.get("score", 0.0)}
+                      "dream_steps": self._steps, "temperature": self.temperature, "real_score": real.get("score", 0.0),
+                      "world_model_id": wm.id, "world_model_step": wm.step}
 
 
 def recording_start(path: Path, history: int) -> tuple[np.ndarray, np.ndarray]:
