@@ -194,8 +194,6 @@ class WorldModelAgent(Agent):
         if self.trained_games and self.game_id and not self.knows_game:
             lines.append(f"{self.game_id} is new to this model (trained on {', '.join(self.trained_games)}): "
                          "the explorer acts unless a move is a confident goal")
-        if i.graph_size:
-            lines.append(f"explorer graph: {i.graph_size} states")
         return lines
 
     # -- steps ---------------------------------------------------------------------------------------------
