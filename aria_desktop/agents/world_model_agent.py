@@ -85,6 +85,7 @@ class WorldModelAgent(Agent):
         self._last: tuple[int, Choice] | None = None  # (frame hash, choice) of the last decision
         self._no_effect: set[tuple[int, Choice]] = set()  # choices that left this frame as it was
         self._goal_tried: set[tuple[int, Choice]] = set()  # goal choices already played from this frame
+        self._pending: list[int] = []  # tokens known but not yet read: they go into the next frame's one pass
 
     @property
     def knows_game(self) -> bool:
@@ -96,7 +97,7 @@ class WorldModelAgent(Agent):
         """A new episode (or control handed back): the context starts afresh; the explorer keeps its graph."""
         self.game_id = game.id
         self._start()
-        self.scorer.extend([self.vocab.game_start])
+        self._pending = [self.vocab.game_start]
         self.explorer.reset(game)
 
     def act(self, game: Game) -> Choice:
@@ -105,7 +106,7 @@ class WorldModelAgent(Agent):
 
     def _act(self, game: Game) -> Choice:
         self._reload_if_better()
-        if not self.scorer.tokens:
+        if not self.scorer.tokens and not self._pending:
             self.reset(game)
         self.explorer.observe(game)  # every frame and every choice, whoever made it, joins the explorer's graph
         info = game.info
@@ -120,7 +121,6 @@ class WorldModelAgent(Agent):
         if self._last is not None and self._last[0] == here and surprise is not None:
             self._no_effect.add(self._last)  # the same frame again: that choice does nothing here
         candidates, labels = self._candidates(game.actions)
-        self.scorer.extend([self.vocab.act])
         scores = self.scorer.score(candidates)
         level, policy = scores.level.numpy(), scores.policy.numpy()
         # A choice that changed nothing in this very frame would change nothing again: the others go first.
@@ -198,16 +198,18 @@ class WorldModelAgent(Agent):
 
     # -- steps ---------------------------------------------------------------------------------------------
     def _observe(self, frame: np.ndarray, levels: int) -> float | None:
-        """Read the new frame into the context (after <LEVEL_COMPLETE> if the last action completed a level);
-        its surprise, or None for the episode's first frame."""
+        """Read the last action's tokens, <LEVEL_COMPLETE> if it completed a level, the new frame and <ACT> into
+        the context in one pass; the frame's surprise, or None for the episode's first frame."""
         from trainers.arc_data import encode_grids
 
         codes = encode_grids(self.vqvae, frame[None])[0]
         completed = self._levels is not None and levels > self._levels
-        logp = self.scorer.extend(([self.vocab.level_complete] if completed else []) + self.vocab.frame_tokens(codes))
+        tokens = self._pending + [self.vocab.level_complete] * completed + self.vocab.frame_tokens(codes)
+        logp = self.scorer.extend([*tokens, self.vocab.act])
+        self._pending = []
         if self._levels is None:
             return None
-        nll = float(-logp[-codes.size :].mean())
+        nll = float(-logp[-1 - codes.size : -1].mean())
         self.surprise.update(nll)
         return nll
 
@@ -234,13 +236,10 @@ class WorldModelAgent(Agent):
         return self.rng.choices(range(len(policy)), weights=weights.tolist())[0]
 
     def _take(self, choice: Choice, insight: Insight) -> Choice:
-        """Append the chosen action's tokens to the context (the next frame follows them)."""
-        if not self.scorer.tokens or self.scorer.tokens[-1] != self.vocab.act:
-            self.scorer.extend([self.vocab.act])
-        tokens = [self.vocab.action0 + choice.action]
+        """The chosen action's tokens follow the context's <ACT>: they are read with the next frame."""
+        self._pending = [self.vocab.action0 + choice.action]
         if choice.action == CLICK and choice.xy is not None:
-            tokens += [self.vocab.x0 + int(choice.xy[0]), self.vocab.y0 + int(choice.xy[1])]
-        self.scorer.extend(tokens)
+            self._pending += [self.vocab.x0 + int(choice.xy[0]), self.vocab.y0 + int(choice.xy[1])]
         self._insight = insight
         return choice
 
