@@ -4,17 +4,22 @@
 observed (a frame, a level completion, the chosen action) and returns the log-probability of each appended
 token, so a frame's surprise (mean negative log-likelihood of its VQ codes) costs nothing beyond the pass that
 reads it. With the context ending in <ACT>, `score(candidates)` reads every candidate action's tokens (`a`, or
-`6 x y` for a click) in ONE batched pass over the context's cache expanded along the batch, and returns per
-candidate:
+`6 x y` for a click) in ONE pass over the context's cache: the candidates' tokens side by side in one row, each
+attending to the context and to its own earlier tokens only (a tree-shaped attention mask, positions continuing
+the context), so the cache is read once rather than copied per candidate. It returns per candidate:
 - level: P(<LEVEL_COMPLETE> | context, candidate), against the other answer (the next <FRAME>);
 - policy: P(a) · P(x | a) · P(y | a, x), renormalised over the candidates.
 `score(..., batched=False)` runs the candidates one at a time over the same cache: the same numbers, slower
 (`aria bench agent` times both). `SurpriseTracker` keeps the running average the surprise is judged against.
+`inference_threads` is how many CPU threads a model's passes should use: one for a small model, whose matrices
+are too small to share, and which on a busy CPU runs several times slower when its threads wait on each other.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -66,12 +71,11 @@ class ContextScorer:
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
-    def _cache(self, batch: int) -> DynamicCache | None:
-        """A cache over the context for `batch` rows: the stored tensors expanded (views, no copy)."""
+    def _cache(self) -> DynamicCache | None:
+        """A cache over the context (the stored tensors; a pass appends to new ones, never to these)."""
         if self._past is None:
             return None
-        return DynamicCache(ddp_cache_data=[(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1))
-                                            for k, v in self._past])
+        return DynamicCache(ddp_cache_data=self._past)
 
     @torch.no_grad()
     def extend(self, tokens: list[int]) -> torch.Tensor:
@@ -82,7 +86,7 @@ class ContextScorer:
         if len(self.tokens) + len(tokens) > self.context:
             return self._restart(tokens)
         ids = torch.tensor([tokens], device=self.device)
-        out = self.model.lm(input_ids=ids, past_key_values=self._cache(1), use_cache=True)
+        out = self.model.lm(input_ids=ids, past_key_values=self._cache(), use_cache=True)
         logp = out.logits[0].float().log_softmax(-1)
         first = self._last[tokens[0]].reshape(1) if self._last is not None else torch.full((1,), float("nan"))
         picked = torch.cat((first.to(logp.device), logp[:-1].gather(1, ids[0, 1:, None])[:, 0]))
@@ -118,27 +122,29 @@ class ContextScorer:
 
     @torch.no_grad()
     def _read(self, suffixes: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """One pass over padded suffixes sharing the context's cache: (level probability, log P(suffix))."""
-        v = self.vocab
-        width = max(len(s) for s in suffixes)
-        ids = torch.full((len(suffixes), width), v.frame, dtype=torch.long)
-        for i, s in enumerate(suffixes):
-            ids[i, : len(s)] = torch.tensor(s)
-        ids = ids.to(self.device)
-        # Right padding needs no mask: a causal model's real tokens never attend to the pads after them.
-        logits = self.model.lm(input_ids=ids, past_key_values=self._cache(len(suffixes)), use_cache=True).logits
+        """One pass over the suffixes side by side in one row after the context's cache, each seeing the context
+        and its own earlier tokens: (level probability, log P(suffix)) per suffix."""
+        v, device, n = self.vocab, self.device, len(self.tokens)
+        owner = torch.tensor([i for i, s in enumerate(suffixes) for _ in s], device=device)
+        offset = torch.tensor([j for s in suffixes for j in range(len(s))], device=device)
+        ids = torch.tensor([t for s in suffixes for t in s], device=device)
+        own = (owner[:, None] == owner[None]) & (offset[None] <= offset[:, None])  # causal within a suffix
+        mask = torch.cat((own.new_ones(len(ids), n), own), 1)[None, None]
+        logits = self.model.lm(input_ids=ids[None], position_ids=(n + offset)[None], attention_mask=mask,
+                               past_key_values=self._cache(), use_cache=True).logits[0]
         logp = logits.float().log_softmax(-1)
-        lengths = torch.tensor([len(s) for s in suffixes], device=self.device)
-        rows = torch.arange(len(suffixes), device=self.device)
-        end = logp[rows, lengths - 1]  # what follows each whole candidate
+        lengths = torch.tensor([len(s) for s in suffixes], device=device)
+        end = logp[lengths.cumsum(0) - 1]  # what follows each whole suffix
         level = torch.sigmoid(end[:, v.level_complete] - end[:, v.frame])  # LC against the next <FRAME>
-        first = self._last.to(self.device)[ids[:, 0]]
-        inner = logp[:, :-1].gather(2, ids[:, 1:, None])[..., 0] if width > 1 else logp.new_zeros(len(suffixes), 0)
-        inner = inner * (torch.arange(width - 1, device=self.device)[None] < (lengths - 1)[:, None])
-        return level.cpu(), (first + inner.sum(1)).cpu()
+        # Each token's log-probability: the first from the context, the others from the token before it in the row.
+        picked = torch.where(offset == 0, self._last.to(device)[ids],
+                             logp[(torch.arange(len(ids), device=device) - 1).clamp(min=0), ids])
+        total = torch.zeros(len(suffixes), device=device).index_add_(0, owner, picked)
+        return level.cpu(), total.cpu()
 
     def score(self, candidates: list[Candidate], batched: bool = True) -> CandidateScores:
-        """Score candidates after a context ending in <ACT>; batched=False runs them one at a time."""
+        """Score candidates after a context ending in <ACT>; batched=False runs them one at a time (a pass each
+        over the context's cache)."""
         if self._last is None or not self.tokens or self.tokens[-1] != self.vocab.act:
             raise ValueError("score() needs a context that ends with <ACT>; extend the context first.")
         if not candidates:
@@ -170,3 +176,19 @@ class SurpriseTracker:
 
     def reset(self) -> None:
         self.average, self.last, self.ratio = None, None, 1.0
+
+
+def inference_threads(model: torch.nn.Module, small: int = 30_000_000) -> int:
+    """CPU threads for a model's inference passes: 1 below `small` parameters, else torch's default."""
+    return 1 if sum(p.numel() for p in model.parameters()) < small else torch.get_num_threads()
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with `n` intra-op threads, then restore the previous number."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

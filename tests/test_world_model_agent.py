@@ -20,7 +20,6 @@ from aria_desktop.agents.world_model_agent import (
     TRAIN_COMMAND,
     WorldModelAgent,
     WorldModelAgentConfig,
-    click_candidates,
 )
 from aria_desktop.errors import AriaError
 from aria_desktop.games.catalog import open_game
@@ -86,12 +85,68 @@ def test_context_keeps_a_window_and_the_cache_matches_a_recompute(model: ArcGame
     torch.testing.assert_close(logps[-1], want[-len(logps[-1]) :], rtol=1e-4, atol=1e-4)
 
 
-def test_click_candidates_come_from_segments_not_the_background() -> None:
-    frame = np.zeros((64, 64), np.uint8)
-    frame[10:14, 20:24] = 3  # a button
-    frame[40:50, 5:9] = 7  # another
-    xys = click_candidates(frame, 8)
-    assert len(xys) == 2 and all(frame[y, x] != 0 for x, y in xys)
+def _agent(model: ArcGameTransformer, trained_games: tuple[str, ...] = (), **cfg) -> WorldModelAgent:
+    return WorldModelAgent(model, ArcVQVAE(ArcVQVAEConfig.tiny()), WorldModelAgentConfig(**cfg), trained_games)
+
+
+def _play(agent: WorldModelAgent, game, budget: int) -> list[tuple[str, int]]:
+    """(branch, levels completed) per step, until the first level is done or the budget is spent."""
+    agent.reset(game)
+    trace = []
+    for _ in range(budget):
+        choice = agent.act(game)
+        game.step(choice.action, choice.xy)
+        trace.append((agent.insight().branch, int(game.info["levels_completed"])))
+        if trace[-1][1] >= 1:
+            break
+    return trace
+
+
+def test_on_a_game_it_does_not_know_the_explorer_acts_and_completes_a_level(model: ArcGameTransformer) -> None:
+    agent = _agent(model, trained_games=("gems",), goal_threshold=2.0)  # no goal can be confident here
+    trace = _play(agent, open_game("maze"), budget=150)
+    assert trace[-1][1] == 1, f"no level in {len(trace)} actions"
+    assert all(branch.startswith("explore (new game)") for branch, _ in trace), {b for b, _ in trace}
+    assert any("maze is new to this model" in line for line in agent.report())
+
+
+def test_a_confident_goal_candidate_overrides_the_explorer_once_per_frame(model: ArcGameTransformer) -> None:
+    game = open_game("maze")
+    agent = _agent(model)
+    agent.reset(game)
+    real_score = agent.scorer.score
+
+    def down_completes(candidates, batched=True):  # the model's scores, with DOWN made a sure level completion
+        scores = real_score(candidates, batched)
+        scores.level[:] = 0.01
+        scores.level[[c.action for c in candidates].index(2)] = 0.9
+        return scores
+
+    agent.scorer.score = down_completes
+    first = agent.act(game)
+    assert first.action == 2 and agent.insight().branch == "goal"
+    assert agent.insight().goal["DOWN"] == pytest.approx(0.9)
+    # DOWN did not complete the level from this frame: there it is not a goal any more, the explorer goes on.
+    second = agent.act(game)
+    assert agent.insight().branch.startswith("explore")
+    assert agent.explorer.n_states >= 1 and second is not None
+
+
+def test_the_explorer_graph_holds_the_moves_the_model_chose(model: ArcGameTransformer) -> None:
+    game = open_game("maze")
+    agent = _agent(model, trained_games=("maze",), policy_confidence=0.0, goal_threshold=2.0)  # policy: every move
+    agent.reset(game)
+    chosen = []
+    for _ in range(12):
+        choice = agent.act(game)
+        assert agent.insight().branch == "policy"
+        chosen.append(choice)
+        game.step(choice.action, choice.xy)
+    agent.act(game)  # the last move's outcome is read with the next frame
+    explorer = agent.explorer
+    assert [t.choice for t in explorer.log] == chosen
+    edges = {c for node in explorer.nodes.values() for c in node.edges}
+    assert edges == set(chosen)
 
 
 def test_a_choice_that_changed_nothing_is_not_repeated_in_that_frame(model: ArcGameTransformer) -> None:
@@ -101,8 +156,8 @@ def test_a_choice_that_changed_nothing_is_not_repeated_in_that_frame(model: ArcG
     game = SimpleNamespace(id="walls", frame=frame, info={"levels_completed": 0, "state": "NOT_FINISHED"},
                            actions=[Action(i, f"ACTION{i}", name) for i, name in enumerate(["reset", "up", "down", "left", "right"])])
     game.actions[0] = Action(0, "RESET", "reset", resets=True)
-    cfg = WorldModelAgentConfig(goal_threshold=2.0, surprise_ratio=float("inf"), temperature=0.0)
-    agent = WorldModelAgent(model, ArcVQVAE(ArcVQVAEConfig.tiny()), cfg)
+    agent = _agent(model, trained_games=("walls",), goal_threshold=2.0, surprise_ratio=float("inf"),
+                   policy_confidence=0.0, temperature=0.0)
     agent.reset(game)
     chosen = [agent.act(game).action for _ in range(4)]
     assert sorted(chosen) == [1, 2, 3, 4], chosen
@@ -138,7 +193,7 @@ def test_agent_plays_through_the_session_runner_and_fills_insight(runs: Path, ga
             if insight.branch != "reset":
                 assert insight.goal and all(0.0 <= p <= 1.0 for p in insight.goal.values())
         assert insight.surprise is not None and np.isfinite(insight.surprise)
-        assert branches <= {"goal", "policy", "explore", "reset"}
+        assert {b.split(" ")[0] for b in branches} <= {"goal", "policy", "explore", "reset"}
         if game_id == "lamp":  # a click game: its candidates are positions on the frame
             assert insight.clicks and all(0 <= x < 64 and 0 <= y < 64 for x, y in insight.clicks)
         assert agent.report()

@@ -221,6 +221,7 @@ class ExplorerAgent(Agent):
         self.useless: set[Choice] = set()  # moves that never changed anything: tried last
         self.lost_once: set[tuple[tuple, Choice]] = set()  # (state, move) that ended the game once
         self._previous: tuple[bytes, int, Choice] | None = None  # what we saw and did last
+        self._seen: tuple[bytes, int, str] = (b"", 0, "")  # the frame observed last: hash, levels, state
         self.since_start = 0  # actions since the level (re)started: a RESET with none would restart the game
         self.decision: Decision | None = None
         self._insight: Insight | None = None
@@ -237,17 +238,31 @@ class ExplorerAgent(Agent):
         # a new episode starts the level here; a hand-back mid-level does not (a RESET will show where it starts)
         self.start_frame.setdefault(int(game.info.get("levels_completed", 0)), raw)
 
-    def act(self, game: GameView) -> Choice:
+    def observe(self, game: GameView) -> None:
+        """Read the frame now shown: the transition from the last frame by the choice made there (`played`) joins
+        the graph. `act` calls it; an agent that chooses some moves itself calls it every step, so the graph holds
+        every transition whoever chose it. Reading the same frame twice adds nothing."""
         frame = np.asarray(game.frame, dtype=np.uint8)
         info = game.info
-        levels = int(info.get("levels_completed", 0))
-        state = str(info.get("state", ""))
-        over = state == "GAME_OVER"
-        raw = self._remember(frame, game.actions)
+        self._seen = (self._remember(frame, game.actions), int(info.get("levels_completed", 0)),
+                      str(info.get("state", "")))
         if self._previous is not None:
-            self._observe(*self._previous, raw, levels, over)
-        if over or state == "WIN":  # a finished game accepts only RESET
-            self.decision = Decision(RESET, "game over" if over else "won")
+            self._observe(*self._previous, self._seen[0], self._seen[1], self._seen[2] == "GAME_OVER")
+            self._previous = None
+
+    def played(self, choice: Choice) -> None:
+        """The choice made from the frame observed last (by this agent or another): its outcome is the next
+        frame `observe` reads."""
+        raw, levels, _ = self._seen
+        self._previous = (raw, levels, choice)
+        self.since_start = 0 if choice.action == 0 else self.since_start + 1
+
+    def act(self, game: GameView) -> Choice:
+        self.observe(game)
+        raw, levels, state = self._seen
+        finished = state in ("GAME_OVER", "WIN")
+        if finished:  # a finished game accepts only RESET
+            self.decision = Decision(RESET, "game over" if state == "GAME_OVER" else "won")
         else:
             here = self._node(raw, levels)
             offered = {0} | {a.index for a in game.actions}  # RESET is always on offer in ARC games
@@ -258,13 +273,16 @@ class ExplorerAgent(Agent):
                 node.edges = {c: n for c, n in node.edges.items() if c.action in offered}
                 self.decision = self._decide(here)
         choice = self.decision.choice
-        self._previous = (raw, levels, choice)
-        self.since_start = 0 if choice.action == 0 else self.since_start + 1
-        clicks = self.nodes[self._node(raw, levels)].clicks if not (over or state == "WIN") else ()
+        self.played(choice)
         # A new object per decision: the window reads it while the next decision is being made on another thread.
-        self._insight = Insight(branch=self._branch(self.decision), clicks=list(clicks), graph_size=len(self.nodes),
-                                chosen=choice)
+        self._insight = Insight(branch=self._branch(self.decision), clicks=[] if finished else self.clicks_here(),
+                                graph_size=len(self.nodes), chosen=choice)
         return choice
+
+    def clicks_here(self) -> list[tuple[int, int]]:
+        """The click candidates of the state observed last, best tier first (one per segment of its frame)."""
+        raw, levels, _ = self._seen
+        return list(self.nodes[self._node(raw, levels)].clicks)
 
     def insight(self) -> Insight | None:
         return self._insight
@@ -279,7 +297,7 @@ class ExplorerAgent(Agent):
         d = self.decision
         if d is None:
             return ["no move yet"]
-        level = self._previous[1] if self._previous else 0
+        level = self._seen[1]
         here = [n for n in self.nodes.values() if n.levels == level]
         frontier = [n for n in here if n.untried]
         tiers = sorted({n.untried[0].tier for n in frontier})

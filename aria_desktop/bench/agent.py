@@ -1,11 +1,12 @@
 """`aria bench agent`: seconds per world-model-agent decision with the candidates scored in one batched pass
-over the context's cached keys/values, beside the same candidates scored one at a time, in one run.
+over the context's cached keys/values, beside the same candidates scored one at a time, in one run. Threads: the
+agent's own rule (`inference_threads`: one for a small model) unless `threads` is given.
 
 A decision reads the new frame (<FRAME>, its 64 codes and <ACT>) into a full context window, then scores every
 candidate (the four moves and `clicks` click positions): P(level complete) and the policy's probability. The
 two conditions alternate decision by decision over the same contexts, so machine noise hits them alike; the
 scores of both are compared too. Weights: the base model's own (`seed`: SmolLM2-135M from the packaged GGUF;
-`tiny`: random), new game-token rows random (they do not change the speed).
+`tiny`: random), new game-token rows and LoRA adapters random (they do not change the speed).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from time import perf_counter
 import numpy as np
 import torch
 
-from models.arc_agent_scoring import Candidate, ContextScorer
+from models.arc_agent_scoring import Candidate, ContextScorer, inference_threads
 from models.arc_game_transformer import CLICK, ArcGameTransformer, ArcGameTransformerConfig
 from models.base_models import SMOLLM2_135M
 
 BASES = {"seed": SMOLLM2_135M, "tiny": "tiny"}  # the seed-size base that runs here offline, and tiny
 
 
-def bench_agent(preset: str = "seed", decisions: int = 10, clicks: int = 8, threads: int | None = None,
+def bench_agent(preset: str = "seed", decisions: int = 10, clicks: int = 32, threads: int | None = None,
                 warmup: int = 2) -> dict[str, float]:
     """Print seconds per decision, batched and one at a time, and their ratio; returns the figures."""
     from rich.console import Console
@@ -33,14 +34,16 @@ def bench_agent(preset: str = "seed", decisions: int = 10, clicks: int = 8, thre
     console = Console()
     console = console if console.is_terminal else Console(width=120)  # logs and pipes: one row per table line
     previous = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
     try:
         torch.manual_seed(0)
         cfg = ArcGameTransformerConfig.tiny() if preset == "tiny" else ArcGameTransformerConfig.seed()
         cfg.base_model = BASES[preset]
         with console.status(f"loading the {cfg.base_model} base model"):
             model = ArcGameTransformer(cfg).eval()
+            with torch.no_grad():  # distinct new rows and adapters, so the two conditions' scores are worth comparing
+                for p in model.trainable_parameters():
+                    p.normal_(0.0, 0.3)
+        torch.set_num_threads(threads or inference_threads(model))
         v = model.vocab
         rng = np.random.default_rng(0)
         step = len(v.step(np.zeros(64, int), 1, None, False))

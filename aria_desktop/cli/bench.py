@@ -63,8 +63,9 @@ def bench_dream_command(
 def bench_agent_command(
     preset: Annotated[str, typer.Option(help="Base model: seed (SmolLM2-135M, the packaged GGUF) or tiny.")] = "seed",
     decisions: Annotated[int, typer.Option(min=1, help="Decisions timed in each condition.")] = 10,
-    clicks: Annotated[int, typer.Option(min=0, help="Click candidates besides the four moves.")] = 16,
-    threads: Annotated[int, typer.Option(min=0, help="torch threads (0 = torch's default).")] = 0,
+    clicks: Annotated[int, typer.Option(min=0, help="Click candidates besides the four moves.")] = 32,
+    threads: Annotated[int, typer.Option(min=0, help="torch threads (0 = the agent's rule: 1 for a small model, "
+                                                     "else torch's default).")] = 0,
 ) -> None:
     """World-model agent: seconds per decision with candidates scored in one batched pass vs one at a time."""
     from aria_desktop.bench.agent import BASES, bench_agent
