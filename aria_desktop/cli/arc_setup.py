@@ -7,7 +7,7 @@ models, so Watch's world-model agent plays with them. Everything goes to --out (
 again, it continues where it stopped (finished recordings kept, training resumed).
 
 The built-in games and their solver are deterministic: every expert play-through of a game is the same one, so
-one per game is enough and none of them can be held out; the held-out figures are on random play.
+none of them can be held out: the held-out figures are on random play.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ class ArcSetupConfig:
 
     out: Path = DEFAULT_RUNS / "arc-setup"
     games: tuple[str, ...] = ()  # built-in game ids (empty: all of them)
-    expert_episodes: int = 1  # solver play-throughs per game (deterministic: more would repeat the first)
+    # Solver play-throughs per game. They are all the same play, but two keep a game's expert play in training
+    # when the trainers' validation split (a tenth of the episodes) takes one.
+    expert_episodes: int = 2
     random_episodes: int = 2  # random play-throughs per game to train on
     heldout_episodes: int = 1  # random play-throughs per game, other seeds, to evaluate on
     max_steps: int = 150  # steps per play-through
@@ -154,7 +156,7 @@ def _steps_done(run: Path) -> int:
 def arc_setup_command(
     out: Annotated[Path, typer.Option("--out", help="Where its recordings and runs go.")] = ArcSetupConfig.out,
     games: Annotated[list[str] | None, typer.Option("--game", help="A built-in game to learn (repeat for several; default: all of them).")] = None,
-    random_episodes: Annotated[int, typer.Option("--random-episodes", min=0, help="Random play-throughs per game to train on (beside one solver play-through).")] = ArcSetupConfig.random_episodes,
+    random_episodes: Annotated[int, typer.Option("--random-episodes", min=0, help="Random play-throughs per game to train on (beside two solver play-throughs).")] = ArcSetupConfig.random_episodes,
     heldout_episodes: Annotated[int, typer.Option("--heldout-episodes", min=1, help="Random play-throughs per game (other seeds) to evaluate on.")] = ArcSetupConfig.heldout_episodes,
     max_steps: Annotated[int, typer.Option("--max-steps", min=5, help="Steps per play-through.")] = ArcSetupConfig.max_steps,
     vqvae_steps: Annotated[int, typer.Option("--vqvae-steps", min=1, help="VQ-VAE training steps.")] = ArcSetupConfig.vqvae_steps,
