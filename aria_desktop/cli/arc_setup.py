@@ -137,10 +137,14 @@ def _record(todo: list[tuple[Path, str, int, int, str]], max_steps: int, console
 
     columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
-        batches = progress.add_task("games × agents", total=len(todo))
+        batches = progress.add_task("recording", total=len(todo))
         for folder, agent, episodes, seed, game in todo:
             shutil.rmtree(folder / game, ignore_errors=True)  # a batch cut short is recorded again, whole
+            progress.update(batches, description=f"{game} ({agent})")
+            before = set(progress.task_ids)
             record_episodes(RecordConfig(game, agent, episodes, folder, seed, max_steps), progress)
+            for task in set(progress.task_ids) - before:  # one game's bars at a time, not a screenful
+                progress.remove_task(task)
             (folder / game).mkdir(parents=True, exist_ok=True)
             (folder / game / DONE_MARK).touch()
             progress.advance(batches)
