@@ -61,6 +61,14 @@ def test_setup_records_trains_evaluates_activates_and_continues(tmp_path: Path) 
     starts = [e for e in read_events(wm) if e["event"] == "start"]
     assert [e["message"] for e in starts] == ["started", "resumed"]
 
+    # The VQ-VAE trained further: the world model, which learned the older tokens, starts again on the new ones.
+    code, text = aria("train", "arc-setup", "--out", out, "--wm-steps", 4, *TINY[:-3], "--vqvae-steps", 4, "--no-open")
+    assert code == 0, text
+    assert load_checkpoint(vq, "arc-vqvae").step == 4 and "starts again" in text
+    wm_ckpt = load_checkpoint(wm, "arc-world-model")
+    assert wm_ckpt.step == 4 and wm_ckpt.parent("vqvae")["id"] == load_checkpoint(vq, "arc-vqvae").id
+    assert [e["message"] for e in read_events(wm) if e["event"] == "start"] == ["started"]
+
 
 def test_setup_recording_cut_short_is_recorded_again(tmp_path: Path) -> None:
     """A game's batch without its done mark (the setup was stopped while recording it) is recorded again."""

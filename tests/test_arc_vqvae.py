@@ -106,19 +106,3 @@ def test_rare_colours_weigh_more_in_the_reconstruction_loss() -> None:
     expected = (4 * wrong * share**-0.5 + 4092 * right * (1 - share) ** -0.5) / (4 * share**-0.5 + 4092 * (1 - share) ** -0.5)
     assert abs(float(weighted) - expected) < 1e-4 and float(weighted) > 2 * float(plain)
     assert abs(float(plain) - (4 * wrong + 4092 * right) / 4096) < 1e-4
-
-
-def test_sampler_draws_the_frames_still_wrong_more_often() -> None:
-    from trainers.arc_vqvae_train import FrameSampler
-
-    rng = np.random.default_rng(0)
-    sampler = FrameSampler(10, floor=0.1)
-    assert len(set(sampler.draw(rng, 200).tolist())) == 10  # nothing seen yet: every frame comes up
-    sampler.update(np.arange(10), np.array([0.0] * 9 + [0.02]))  # only frame 9 still has wrong pixels
-    drawn = sampler.draw(rng, 1000)
-    assert (drawn == 9).mean() > 0.8 and len(set(drawn.tolist())) > 1  # the others still come back, rarely
-    sampler.update(np.arange(10), np.zeros(10))  # all exact: a uniform draw, no division by zero
-    assert len(set(sampler.draw(rng, 200).tolist())) == 10
-    uniform = FrameSampler(10, floor=0.1, uniform=True)
-    uniform.update(np.arange(10), np.array([0.0] * 9 + [0.02]))
-    assert (uniform.draw(rng, 1000) == 9).mean() < 0.2

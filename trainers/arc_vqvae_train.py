@@ -29,10 +29,6 @@ class ArcVQVAETrainConfig:
     eval_every: int = 250
     warmup_steps: int = 50
     final_lr_share: float = 0.05  # the learning rate falls on a cosine to this share of lr by the last step
-    # Frames are drawn in proportion to their share of wrong pixels when last drawn, plus this share of the mean
-    # (so none is forgotten): once most frames come back exact, the steps go to the few still wrong.
-    focus_floor: float = 0.1
-    uniform: bool = False  # draw frames uniformly instead
 
     def lr_at(self, step: int, total: int) -> float:
         """Linear warm-up, then a cosine decay: the last, small steps settle the few pixels still wrong."""
@@ -59,23 +55,6 @@ class ArcVQVAERun:
     batch_size: int | None = None
     show_progress: bool = True
     args: dict = field(default_factory=dict)
-
-
-class FrameSampler:
-    """Draws training frames, more often the ones the model last got wrong (ArcVQVAETrainConfig.focus_floor)."""
-
-    def __init__(self, n: int, floor: float, uniform: bool = False) -> None:
-        self.wrong = np.ones(n)  # share of wrong pixels when each frame was last drawn (1: never drawn yet)
-        self.floor, self.uniform = floor, uniform
-
-    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        if self.uniform:
-            return rng.integers(len(self.wrong), size=size)
-        p = self.wrong + self.floor * self.wrong.mean() + 1e-9
-        return rng.choice(len(self.wrong), size=size, p=p / p.sum())
-
-    def update(self, idx: np.ndarray, wrong: np.ndarray) -> None:
-        self.wrong[idx] = wrong
 
 
 @torch.no_grad()
@@ -116,15 +95,12 @@ def train_arc_vqvae(run: ArcVQVAERun) -> Checkpoint | None:
     data = {**describe_data(run.data, train_refs, val_refs), "train_frames": len(frames)}
     trainer = Trainer(spec, ArcVQVAE(cfg), asdict(cfg), data)
     batch_size = run.batch_size or hp.batch_size
-    sampler = FrameSampler(len(frames), hp.focus_floor, hp.uniform)
 
     def step_fn(model: torch.nn.Module, step: int) -> tuple[torch.Tensor, dict[str, float]]:
         for group in trainer.optimizer.param_groups:  # a function of the step alone, so a resumed run follows it
             group["lr"] = hp.lr_at(step, spec.total_steps)
-        idx = sampler.draw(trainer.rng, batch_size)
-        grid = torch.from_numpy(frames[idx]).long().to(trainer.device)
-        logits, _, losses = model(grid)
-        sampler.update(idx, (logits.detach().argmax(1) != grid).flatten(1).float().mean(1).cpu().numpy())
+        idx = trainer.rng.integers(len(frames), size=batch_size)
+        _, _, losses = model(torch.from_numpy(frames[idx]).long().to(trainer.device))
         return losses["loss"], {
             "recon": float(losses["recon"].detach()),
             "commit": float(losses["commitment"].detach()),

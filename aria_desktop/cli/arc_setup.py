@@ -13,6 +13,7 @@ none of them can be held out: the held-out figures are on random play.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,8 +42,8 @@ class ArcSetupConfig:
     random_episodes: int = 2  # random play-throughs per game to train on
     heldout_episodes: int = 1  # random play-throughs per game, other seeds, to evaluate on
     max_steps: int = 150  # steps per play-through
-    vqvae_steps: int = 1000
-    wm_steps: int = 400
+    vqvae_steps: int | None = None  # None: the tiny preset's (2500: the pixel-accuracy bar needs them)
+    wm_steps: int | None = None  # None: the tiny preset's (600)
     seed: int = 0
     stage_seconds: dict[str, float] = field(default_factory=dict)  # filled in as the stages run
 
@@ -58,8 +59,8 @@ def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
     """Record, train, evaluate, make active; returns (VQ-VAE run, world-model run). Finished stages are skipped."""
     from aria_desktop import paths
     from aria_desktop.cli.train import trainer_errors
-    from trainers.arc_vqvae_train import BAR, ArcVQVAERun, eval_arc_vqvae, train_arc_vqvae
-    from trainers.arc_wm_train import ArcWMRun, eval_arc_world_model, train_arc_world_model
+    from trainers.arc_vqvae_train import BAR, ArcVQVAERun, ArcVQVAETrainConfig, eval_arc_vqvae, train_arc_vqvae
+    from trainers.arc_wm_train import ArcWMRun, ArcWMTrainConfig, eval_arc_world_model, train_arc_world_model
     from trainers.models_registry import ActiveModels
 
     games = list(cfg.games) or builtin_games()
@@ -67,6 +68,8 @@ def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
     if unknown:
         raise AriaError(f"{', '.join(unknown)} is not a built-in game (the solver plays only those: "
                         f"{', '.join(builtin_games())}); pick among them with --game.")
+    vq_steps = cfg.vqvae_steps or ArcVQVAETrainConfig.preset("tiny").steps
+    wm_steps = cfg.wm_steps or ArcWMTrainConfig.preset("tiny").steps
     started = time.monotonic()
     data, heldout, vq_run, wm_run = (cfg.out / name for name in ("data", "heldout", "vqvae", "world-model"))
     batches = [(data / "expert", "scripted", cfg.expert_episodes, cfg.seed),
@@ -83,19 +86,22 @@ def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
     with trainer_errors():
         with _stage(cfg, "vqvae"):
             done = _steps_done(vq_run)
-            if done < cfg.vqvae_steps:
-                console.print(f"[bold]2. Training the tiny ARC VQ-VAE ({cfg.vqvae_steps} steps)[/bold]")
-                train_arc_vqvae(ArcVQVAERun([data], vq_run, "tiny", "cpu", cfg.vqvae_steps, done > 0,
-                                            args={"data": [str(data)], "preset": "tiny", "steps": cfg.vqvae_steps}))
+            if done < vq_steps:
+                console.print(f"[bold]2. Training the tiny ARC VQ-VAE ({vq_steps} steps)[/bold]")
+                train_arc_vqvae(ArcVQVAERun([data], vq_run, "tiny", "cpu", vq_steps, done > 0,
+                                            args={"data": [str(data)], "preset": "tiny", "steps": vq_steps}))
             else:
                 console.print(f"[dim]the VQ-VAE in {vq_run} is trained (step {done})[/dim]")
         with _stage(cfg, "world model"):
+            if _trained_on_another_vqvae(wm_run, vq_run):
+                console.print(f"[dim]the VQ-VAE trained further: the game transformer in {wm_run} starts again[/dim]")
+                shutil.rmtree(wm_run)
             done = _steps_done(wm_run)
-            if done < cfg.wm_steps:
-                console.print(f"[bold]3. Training the tiny game transformer ({cfg.wm_steps} steps)[/bold]")
-                train_arc_world_model(ArcWMRun([data], wm_run, vq_run, "tiny", None, "cpu", cfg.wm_steps, done > 0,
+            if done < wm_steps:
+                console.print(f"[bold]3. Training the tiny game transformer ({wm_steps} steps)[/bold]")
+                train_arc_world_model(ArcWMRun([data], wm_run, vq_run, "tiny", None, "cpu", wm_steps, done > 0,
                                                args={"data": [str(data)], "vqvae": str(vq_run), "preset": "tiny",
-                                                     "steps": cfg.wm_steps}))
+                                                     "steps": wm_steps}))
             else:
                 console.print(f"[dim]the game transformer in {wm_run} is trained (step {done})[/dim]")
         with _stage(cfg, "evaluate"):
@@ -129,8 +135,6 @@ def _stage(cfg: ArcSetupConfig, name: str) -> Iterator[None]:
 
 
 def _record(todo: list[tuple[Path, str, int, int, str]], max_steps: int, console: Console) -> None:
-    import shutil
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from aria_desktop.cli.record import RecordConfig, record_episodes
@@ -150,6 +154,17 @@ def _record(todo: list[tuple[Path, str, int, int, str]], max_steps: int, console
             progress.advance(batches)
 
 
+def _trained_on_another_vqvae(wm_run: Path, vq_run: Path) -> bool:
+    """The world-model run learned the tokens of a VQ-VAE checkpoint that is no longer the VQ-VAE run's newest."""
+    from trainers.checkpoint import latest_checkpoint, load_checkpoint
+
+    latest, vq_latest = latest_checkpoint(wm_run), latest_checkpoint(vq_run)
+    if latest is None or vq_latest is None:
+        return False
+    parent = load_checkpoint(latest, tensors=False).parent("vqvae") or {}
+    return parent.get("id") != load_checkpoint(vq_latest, tensors=False).id
+
+
 def _steps_done(run: Path) -> int:
     from aria_desktop.cli.dream import _steps_done as steps_done
 
@@ -163,8 +178,8 @@ def arc_setup_command(
     random_episodes: Annotated[int, typer.Option("--random-episodes", min=0, help="Random play-throughs per game to train on (beside two solver play-throughs).")] = ArcSetupConfig.random_episodes,
     heldout_episodes: Annotated[int, typer.Option("--heldout-episodes", min=1, help="Random play-throughs per game (other seeds) to evaluate on.")] = ArcSetupConfig.heldout_episodes,
     max_steps: Annotated[int, typer.Option("--max-steps", min=5, help="Steps per play-through.")] = ArcSetupConfig.max_steps,
-    vqvae_steps: Annotated[int, typer.Option("--vqvae-steps", min=1, help="VQ-VAE training steps.")] = ArcSetupConfig.vqvae_steps,
-    wm_steps: Annotated[int, typer.Option("--wm-steps", min=1, help="Game-transformer training steps.")] = ArcSetupConfig.wm_steps,
+    vqvae_steps: Annotated[int | None, typer.Option("--vqvae-steps", min=1, help="VQ-VAE training steps (default: the tiny preset's, 2500).")] = None,
+    wm_steps: Annotated[int | None, typer.Option("--wm-steps", min=1, help="Game-transformer training steps (default: the tiny preset's, 600).")] = None,
     no_open: Annotated[bool, typer.Option("--no-open", help="Stop after the evaluation, without opening Watch.")] = False,
 ) -> None:
     """Record the built-in games, train the tiny ARC VQ-VAE and game transformer on the CPU, evaluate them, make them
