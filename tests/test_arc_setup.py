@@ -29,7 +29,8 @@ def _events(run: Path) -> list[str]:
     return [e["event"] for e in read_events(run)]
 
 
-def test_setup_records_trains_evaluates_activates_and_continues(tmp_path: Path) -> None:
+def test_setup_records_trains_evaluates_activates_and_continues(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paths, "ACTIVE_MODELS", tmp_path / "active-models.json")  # not the session's: others expect none
     out = tmp_path / "setup"
     code, text = aria("train", "arc-setup", "--out", out, "--wm-steps", 2, *TINY)
     assert code == 0, text
