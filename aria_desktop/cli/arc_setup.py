@@ -32,7 +32,7 @@ DONE_MARK = ".recorded"  # written into a game's recordings folder once all its 
 
 @dataclass
 class ArcSetupConfig:
-    """The first ARC agent's budget (README has the measured time and figures)."""
+    """The first ARC agent's budget: recordings per game and training steps."""
 
     out: Path = DEFAULT_RUNS / "arc-setup"
     games: tuple[str, ...] = ()  # built-in game ids (empty: all of them)
