@@ -130,3 +130,8 @@ def train_arc_world_model_command(
 
     _train(train_arc_world_model, ArcWMRun, data=data, out=out, preset=preset, device=device, steps=steps, resume=resume,
            batch_size=batch_size, vqvae=vqvae, base_model=base_model)
+
+
+from aria_desktop.cli.arc_setup import arc_setup_command  # noqa: E402 - its own file, one of this group's commands
+
+train_app.command("arc-setup")(arc_setup_command)
