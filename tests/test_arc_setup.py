@@ -80,7 +80,7 @@ def test_setup_recording_cut_short_is_recorded_again(tmp_path: Path) -> None:
     (folder / "maze" / "half.h5").write_bytes(b"cut short")
     from rich.console import Console
 
-    _record([(folder, "random", 1, 0, "maze")], ArcSetupConfig.max_steps, Console(quiet=True))
+    _record([(folder, "random", 1, 0, "maze")], ArcSetupConfig.max_steps, None, Console(quiet=True))
     files = list((folder / "maze").glob("*.h5"))
     assert files and all(f.name != "half.h5" for f in files) and (folder / "maze" / DONE_MARK).is_file()
 
@@ -89,3 +89,19 @@ def test_setup_refuses_a_game_without_a_solver(tmp_path: Path) -> None:
     code, text = aria("train", "arc-setup", "--out", tmp_path / "s", "--game", "breakout", "--no-open")
     assert code == 2 and "Traceback" not in text
     assert "breakout is not a built-in game" in text and "--game" in text
+
+
+def test_setup_learns_the_arc_agi_3_games_of_an_env_dir_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_app_helpers import make_env_dir
+
+    monkeypatch.setattr(paths, "ACTIVE_MODELS", tmp_path / "active-models.json")
+    envs = make_env_dir(tmp_path)  # one ARC-AGI-3 game, tg01, in the toolkit's layout
+    out = tmp_path / "setup"
+    code, text = aria("train", "arc-setup", "--out", out, "--wm-steps", 1, "--env-dir", envs, *TINY)
+    assert code == 0, text
+    for folder in ("data/random", "heldout"):
+        assert list((out / folder / "tg01").glob("*.h5")), f"{folder}/tg01 has no recordings"
+    assert not (out / "data/expert/tg01").exists()  # no solver for it: random play only
+    assert "ARC-AGI-3 games' " in text and "held-out frames alone" in text
+    code, text = aria("train", "arc-setup", "--out", tmp_path / "s2", "--env-dir", tmp_path / "nothing", *TINY)
+    assert code == 2 and "holds no ARC-AGI-3 games" in text and "Traceback" not in text

@@ -45,6 +45,7 @@ class ArcSetupConfig:
     vqvae_steps: int | None = None  # None: the tiny preset's (2500: the pixel-accuracy bar needs them)
     wm_steps: int | None = None  # None: the tiny preset's (600)
     seed: int = 0
+    env_dir: Path | None = None  # ARC-AGI-3 games to learn too: random play-throughs of each (the solver plays none)
     stage_seconds: dict[str, float] = field(default_factory=dict)  # filled in as the stages run
 
 
@@ -53,6 +54,18 @@ def builtin_games() -> list[str]:
     from aria_desktop.games.game import GameKind
 
     return sorted({info.base_id for info in scan_environments(BUILTIN_ENVIRONMENTS, GameKind.BUILTIN)[0]})
+
+
+def arc_agi_games(env_dir: Path) -> list[str]:
+    """The ARC-AGI-3 games (bare ids) in an environments folder; one sentence when there are none."""
+    from aria_desktop.games.arc import scan_environments
+    from aria_desktop.games.game import GameKind
+
+    found = sorted({info.base_id for info in scan_environments(env_dir, GameKind.ARC)[0]}) if env_dir.is_dir() else []
+    if not found:
+        raise AriaError(f"{env_dir} holds no ARC-AGI-3 games (metadata.json + game file per version); point --env-dir "
+                        "at the toolkit's environment_files folder.")
+    return found
 
 
 def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
@@ -72,15 +85,16 @@ def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
     wm_steps = cfg.wm_steps or ArcWMTrainConfig.preset("tiny").steps
     started = time.monotonic()
     data, heldout, vq_run, wm_run = (cfg.out / name for name in ("data", "heldout", "vqvae", "world-model"))
-    batches = [(data / "expert", "scripted", cfg.expert_episodes, cfg.seed),
-               (data / "random", "random", cfg.random_episodes, cfg.seed),
-               (heldout, "random", cfg.heldout_episodes, cfg.seed + HELDOUT_SEED)]
+    real = arc_agi_games(cfg.env_dir) if cfg.env_dir else []
+    batches = [(data / "expert", "scripted", cfg.expert_episodes, cfg.seed, games),
+               (data / "random", "random", cfg.random_episodes, cfg.seed, games + real),
+               (heldout, "random", cfg.heldout_episodes, cfg.seed + HELDOUT_SEED, games + real)]
     with _stage(cfg, "record"):
-        todo = [(folder, agent, n, seed, game) for folder, agent, n, seed in batches if n > 0 for game in games
+        todo = [(folder, agent, n, seed, game) for folder, agent, n, seed, which in batches if n > 0 for game in which
                 if not (folder / game / DONE_MARK).is_file()]
         if todo:
-            console.print(f"[bold]1. Recording {len(todo)} batches of play-throughs of {', '.join(games)}[/bold]")
-            _record(todo, cfg.max_steps, console)
+            console.print(f"[bold]1. Recording {len(todo)} batches of play-throughs of {', '.join(games + real)}[/bold]")
+            _record(todo, cfg.max_steps, cfg.env_dir, console)
         else:
             console.print(f"[dim]the recordings in {cfg.out} are complete[/dim]")
     with trainer_errors():
@@ -107,6 +121,7 @@ def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
         with _stage(cfg, "evaluate"):
             console.print("[bold]4. Evaluating both on the held-out play-throughs[/bold]")
             vq = eval_arc_vqvae(vq_run, [heldout])
+            vq_real = eval_arc_vqvae(vq_run, [heldout / g for g in real]) if real else None
             wm = eval_arc_world_model(wm_run, [heldout])
         active = ActiveModels(paths.ACTIVE_MODELS)
         active.choose(vq_run)
@@ -115,6 +130,9 @@ def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
     verdict = "meets" if vq["pixel_accuracy"] >= BAR else "is below"
     console.print(f"VQ-VAE: pixel accuracy {vq['pixel_accuracy']:.4%} on {vq['frames']:.0f} held-out frames ({verdict} "
                   f"the {BAR:.2%} bar), {vq['codebook_usage']:.1%} of the codebook in use.", soft_wrap=True)
+    if vq_real is not None:
+        console.print(f"VQ-VAE on the {len(real)} ARC-AGI-3 games' {vq_real['frames']:.0f} held-out frames alone: pixel "
+                      f"accuracy {vq_real['pixel_accuracy']:.4%}.", soft_wrap=True)
     console.print(f"Game transformer on {wm['windows']:.0f} held-out windows: frame tokens {wm['frame_accuracy']:.1%}, "
                   f"level completed or not {wm['level_accuracy']:.1%}, actions {wm['action_accuracy']:.1%} (of a random "
                   f"player), perplexity {wm['perplexity']:.2f}.", soft_wrap=True)
@@ -134,7 +152,7 @@ def _stage(cfg: ArcSetupConfig, name: str) -> Iterator[None]:
         cfg.stage_seconds[name] = cfg.stage_seconds.get(name, 0.0) + time.monotonic() - start
 
 
-def _record(todo: list[tuple[Path, str, int, int, str]], max_steps: int, console: Console) -> None:
+def _record(todo: list[tuple[Path, str, int, int, str]], max_steps: int, env_dir: Path | None, console: Console) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from aria_desktop.cli.record import RecordConfig, record_episodes
@@ -146,7 +164,7 @@ def _record(todo: list[tuple[Path, str, int, int, str]], max_steps: int, console
             shutil.rmtree(folder / game, ignore_errors=True)  # a batch cut short is recorded again, whole
             progress.update(batches, description=f"{game} ({agent})")
             before = set(progress.task_ids)
-            record_episodes(RecordConfig(game, agent, episodes, folder, seed, max_steps), progress)
+            record_episodes(RecordConfig(game, agent, episodes, folder, seed, max_steps, env_dir), progress)
             for task in set(progress.task_ids) - before:  # one game's bars at a time, not a screenful
                 progress.remove_task(task)
             (folder / game).mkdir(parents=True, exist_ok=True)
@@ -180,6 +198,7 @@ def arc_setup_command(
     max_steps: Annotated[int, typer.Option("--max-steps", min=5, help="Steps per play-through.")] = ArcSetupConfig.max_steps,
     vqvae_steps: Annotated[int | None, typer.Option("--vqvae-steps", min=1, help="VQ-VAE training steps (default: the tiny preset's, 2500).")] = None,
     wm_steps: Annotated[int | None, typer.Option("--wm-steps", min=1, help="Game-transformer training steps (default: the tiny preset's, 600).")] = None,
+    env_dir: Annotated[Path | None, typer.Option("--env-dir", help="Also learn the ARC-AGI-3 games in this environments folder (random play-throughs; a VQ-VAE that never saw them reconstructs their frames poorly).")] = None,
     no_open: Annotated[bool, typer.Option("--no-open", help="Stop after the evaluation, without opening Watch.")] = False,
 ) -> None:
     """Record the built-in games, train the tiny ARC VQ-VAE and game transformer on the CPU (about 14 minutes on 2
@@ -191,7 +210,7 @@ def arc_setup_command(
     console = Console()
     cfg = ArcSetupConfig(out.expanduser().resolve(), tuple(games or ()), random_episodes=random_episodes,
                          heldout_episodes=heldout_episodes, max_steps=max_steps, vqvae_steps=vqvae_steps,
-                         wm_steps=wm_steps)
+                         wm_steps=wm_steps, env_dir=env_dir.expanduser().resolve() if env_dir else None)
     setup_arc(cfg, console)
     if no_open:
         return
