@@ -193,6 +193,12 @@ def latest_checkpoint(run: Path) -> Path | None:
     return done[-1] if done else None
 
 
+def steps_done(run: Path) -> int:
+    """The step of a run's newest complete checkpoint (0: none yet)."""
+    latest = latest_checkpoint(run)
+    return load_checkpoint(latest, tensors=False).step if latest is not None else 0
+
+
 def step_folder(run: Path, step: int) -> Path:
     return run / RUN_CHECKPOINTS / f"step-{step:09d}"
 

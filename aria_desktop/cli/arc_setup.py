@@ -74,6 +74,7 @@ def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
     from aria_desktop.cli.train import trainer_errors
     from trainers.arc_vqvae_train import BAR, ArcVQVAERun, ArcVQVAETrainConfig, eval_arc_vqvae, train_arc_vqvae
     from trainers.arc_wm_train import ArcWMRun, ArcWMTrainConfig, eval_arc_world_model, train_arc_world_model
+    from trainers.checkpoint import steps_done
     from trainers.models_registry import ActiveModels
 
     games = list(cfg.games) or builtin_games()
@@ -99,7 +100,7 @@ def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
             console.print(f"[dim]the recordings in {cfg.out} are complete[/dim]")
     with trainer_errors():
         with _stage(cfg, "vqvae"):
-            done = _steps_done(vq_run)
+            done = steps_done(vq_run)
             if done < vq_steps:
                 console.print(f"[bold]2. Training the tiny ARC VQ-VAE ({vq_steps} steps)[/bold]")
                 train_arc_vqvae(ArcVQVAERun([data], vq_run, "tiny", "cpu", vq_steps, done > 0,
@@ -110,7 +111,7 @@ def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
             if _trained_on_another_vqvae(wm_run, vq_run):
                 console.print(f"[dim]the VQ-VAE trained further: the game transformer in {wm_run} starts again[/dim]")
                 shutil.rmtree(wm_run)
-            done = _steps_done(wm_run)
+            done = steps_done(wm_run)
             if done < wm_steps:
                 console.print(f"[bold]3. Training the tiny game transformer ({wm_steps} steps)[/bold]")
                 train_arc_world_model(ArcWMRun([data], wm_run, vq_run, "tiny", None, "cpu", wm_steps, done > 0,
@@ -181,12 +182,6 @@ def _trained_on_another_vqvae(wm_run: Path, vq_run: Path) -> bool:
         return False
     parent = load_checkpoint(latest, tensors=False).parent("vqvae") or {}
     return parent.get("id") != load_checkpoint(vq_latest, tensors=False).id
-
-
-def _steps_done(run: Path) -> int:
-    from aria_desktop.cli.dream import _steps_done as steps_done
-
-    return steps_done(run)
 
 
 @friendly_errors

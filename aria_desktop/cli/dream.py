@@ -43,6 +43,7 @@ def setup_dream(cfg: SetupConfig, console: Console) -> Path:
     from trainers.atari_eval import HORIZONS, eval_atari_vqvae, eval_atari_wm
     from trainers.atari_vqvae_train import VQVAERun, train_atari_vqvae
     from trainers.atari_wm_train import WMRun, train_atari_wm
+    from trainers.checkpoint import steps_done
 
     started = time.monotonic()
     data, heldout, vq_run, wm_run = (cfg.out / name for name in ("data", "heldout", "vqvae", "wm"))
@@ -54,14 +55,14 @@ def setup_dream(cfg: SetupConfig, console: Console) -> Path:
         console.print(f"[bold]1. Recording {episodes} {what} Breakout episodes (scripted agent)[/bold]")
         _record(RecordConfig("breakout", "scripted", episodes, folder, seed, cfg.max_steps), record_episodes, console)
     with trainer_errors():
-        done = _steps_done(vq_run)
+        done = steps_done(vq_run)
         if done < cfg.vqvae_steps:
             console.print(f"[bold]2. Training the tiny VQ-VAE ({cfg.vqvae_steps} steps)[/bold]")
             train_atari_vqvae(VQVAERun([data], vq_run, "tiny", "cpu", cfg.vqvae_steps, done > 0,
                                        args={"data": [str(data)], "preset": "tiny", "steps": cfg.vqvae_steps}))
         else:
             console.print(f"[dim]the VQ-VAE in {vq_run} is trained (step {done})[/dim]")
-        done = _steps_done(wm_run)
+        done = steps_done(wm_run)
         if done < cfg.wm_steps:
             console.print(f"[bold]3. Training the tiny world model ({cfg.wm_steps} steps)[/bold]")
             train_atari_wm(WMRun([data], wm_run, "tiny", "cpu", cfg.wm_steps, done > 0, vqvae=vq_run,
@@ -91,14 +92,6 @@ def _record(cfg, record_episodes, console: Console) -> None:
 
 def _recorded(folder: Path) -> int:
     return len(list((folder / "breakout").glob("*.h5"))) if folder.is_dir() else 0
-
-
-def _steps_done(run: Path) -> int:
-    """The step of a run's newest checkpoint (0: none yet)."""
-    from trainers.checkpoint import latest_checkpoint, load_checkpoint
-
-    latest = latest_checkpoint(run)
-    return load_checkpoint(latest, tensors=False).step if latest is not None else 0
 
 
 @friendly_errors
