@@ -96,5 +96,11 @@ def ticks(app, n: int) -> None:
 
 
 def recordings(tmp_path: Path, game: str) -> list[Path]:
-    """The finished recordings of a game, in the order they were saved."""
-    return sorted((tmp_path / "recordings" / game).glob("*.h5"), key=lambda p: p.stat().st_mtime)
+    """The finished recordings of a game, in the order they were played (their recorded start time)."""
+    from recorder import open_episode
+
+    def started(path: Path) -> str:
+        with open_episode(path) as ep:
+            return ep.summary().created
+
+    return sorted((tmp_path / "recordings" / game).glob("*.h5"), key=started)

@@ -104,7 +104,7 @@ def _scan(folder: Path, game: str | None = None) -> tuple[list[Path], list[str]]
     file that cannot be read."""
     from recorder import iter_episodes
 
-    paths: list[Path] = []
+    found: list[tuple[str, str, Path]] = []
     problems: list[str] = []
     if not folder.is_dir():
         return paths, [f"The recordings folder {folder} does not exist yet; record an episode first."]
@@ -112,8 +112,10 @@ def _scan(folder: Path, game: str | None = None) -> tuple[list[Path], list[str]]
         if isinstance(item, str):
             problems.append(item)
         elif game is None or item.game == game:
-            paths.append(Path(item.path))
-    paths.sort(key=lambda p: (p.stat().st_mtime, p.name))  # saved order: names can tie within a second
+            found.append((item.created, Path(item.path).name, Path(item.path)))
+    # The order they were played: episodes are finished on background threads, so a file's mtime can
+    # put an earlier episode after a later one; `created` is the start time to the microsecond.
+    paths = [path for _, _, path in sorted(found)]
     if game is not None and not paths and not problems:
         problems.append(f"No recording of {game} in {folder} yet; play it with recording on, or pick another game.")
     return paths, problems
