@@ -45,6 +45,16 @@ def test_without_models_the_launcher_names_the_setup_command(data_dir):
     app.close()
 
 
+def test_a_model_chosen_outside_the_runs_folder_shows_before_that_folder_exists(data_dir):
+    (vq,) = write_run(data_dir / "elsewhere" / "vq", "atari-vqvae", [5], 5, [{"psnr": 31.5}])
+    ActiveModels(data_dir / "active-models.json").choose(vq)  # e.g. `aria train arc-setup --out elsewhere`
+    assert not (data_dir / "runs").exists()
+    app = make_app(data_dir, "launcher", game="breakout")
+    ticks(app, 1)
+    assert any(line.startswith("Breakout VQ-VAE: vq") and "PSNR 31.50 dB" in line for line in active_model_lines(app))
+    app.close()
+
+
 def test_the_dream_opens_the_active_world_model_else_the_newest(data_dir):
     runs = data_dir / "runs"
     older, newer = write_dream(runs / "a"), write_dream(runs / "b")

@@ -382,9 +382,10 @@ class ModelsOverview:
     problems: list[str] = field(default_factory=list)
 
 
-def models_overview(root: Path | str, active_file: Path | str) -> ModelsOverview:
-    """Every checkpoint under `root` with the active ones marked (RegistryError for a bad `root`)."""
+def models_overview(root: Path | str | None, active_file: Path | str) -> ModelsOverview:
+    """Every checkpoint under `root` with the active ones marked (RegistryError for a bad `root`). Without a root
+    (the default runs folder not made yet), only the chosen ones: they may live anywhere."""
     scanner = CheckpointScanner()
-    entries, problems = scanner.scan(root)
+    entries, problems = scanner.scan(root) if root is not None else ([], [])
     active = ActiveModels(active_file).mark(entries, scanner, problems)
     return ModelsOverview(entries, active, problems)

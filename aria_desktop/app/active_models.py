@@ -26,7 +26,8 @@ def active_model_lines(app) -> list[str]:
     from trainers.models_registry import models_overview
 
     try:
-        overview = models_overview(paths.DEFAULT_RUNS, paths.ACTIVE_MODELS) if paths.DEFAULT_RUNS.is_dir() else None
+        runs = paths.DEFAULT_RUNS if paths.DEFAULT_RUNS.is_dir() else None  # chosen models may live elsewhere
+        overview = models_overview(runs, paths.ACTIVE_MODELS)
     except (TrainerError, OSError):
         overview = None
     lines = []
