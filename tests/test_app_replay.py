@@ -138,6 +138,13 @@ def test_replay_shows_the_episodes_of_the_game_it_was_opened_from(tmp_path):
     app.close()
 
 
+def test_replay_before_anything_was_recorded_says_so(tmp_path):
+    app = make_app(tmp_path, "replay", game="breakout")  # tmp_path/recordings was never made
+    ticks(app, 1)
+    assert app.mode.paths == [] and "does not exist yet; record an episode first" in app.mode.problems[0]
+    app.close()
+
+
 def test_a_corrupt_recording_leaves_replay_usable(tmp_path):
     _record_breakout(tmp_path, [[2, 1]])
     good = recordings(tmp_path, "breakout")

@@ -100,14 +100,14 @@ class EpisodeView:
 
 
 def _scan(folder: Path, game: str | None = None) -> tuple[list[Path], list[str]]:
-    """Recording files under the folder (oldest saved first), only `game`'s when given, and one sentence per
+    """Recording files under the folder (in the order they were played), only `game`'s when given, and one sentence per
     file that cannot be read."""
     from recorder import iter_episodes
 
     found: list[tuple[str, str, Path]] = []
     problems: list[str] = []
     if not folder.is_dir():
-        return paths, [f"The recordings folder {folder} does not exist yet; record an episode first."]
+        return [], [f"The recordings folder {folder} does not exist yet; record an episode first."]
     for item in iter_episodes(folder):
         if isinstance(item, str):
             problems.append(item)
