@@ -157,6 +157,23 @@ def test_tiny_bench_prints_its_table(capsys):
         assert len(c.ms["total"]) == 3 and c.median("total") >= c.median("world_model") > 0
 
 
+def test_bench_plays_the_same_models_in_the_windows_dream_mode(capsys, monkeypatch):
+    import re
+
+    from aria_desktop.bench import dream_window
+    from aria_desktop.bench.dream import bench_dream
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setattr(dream_window, "WARMUP_SECONDS", 0.5)
+    bench_dream("tiny", frames=3, warmup=1, threads=1, window=1.5)
+    out = capsys.readouterr().out
+    shown = re.search(r"in the window \(1.5 s, (\d+) steps\): ([\d.]+) dream FPS shown", out)
+    assert shown, out
+    steps, fps = int(shown[1]), float(shown[2])
+    assert steps > 0 and abs(fps - steps / 1.5) < 0.2 * fps + 0.1 and fps <= 16  # the dream keeps Breakout's pace
+    assert re.search(r"engine ms inside the app: world_model [\d.]+, decode [\d.]+, total [\d.]+ vs [\d.]+ alone", out)
+
+
 def test_bench_runs_a_trained_dream_from_a_real_start(tmp_path, capsys):
     from dream_support import write_dream
 

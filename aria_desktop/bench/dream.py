@@ -12,10 +12,11 @@ runs alone):
 - fp32: the first without quantization;
 - naive seed: the seed's layout, its whole 4×336 + 1 + 336 token sequence recomputed per frame (fp32),
   then the same sampling and decoder.
-Every frame is decoded (the engine's reuse of an unchanged frame's image is off), so the figures are the
-worst case. Besides wall-clock stages, each condition's CPU time per frame (all threads) and its inverse,
-frames per CPU-second ("FPS/core"), are shown: on a shared machine, with one torch thread, that is about the
-frame rate on a free core (contention for caches still inflates it a little).
+`--window SECONDS` then plays the same models in the app's Dream mode (bench/dream_window.py) and prints it beside
+the engine alone. In the engine conditions every frame is decoded (the engine's reuse of an unchanged frame's image
+is off), so the figures are the worst case. Besides wall-clock stages, each condition's CPU time per frame (all
+threads) and its inverse, frames per CPU-second ("FPS/core"), are shown: on a shared machine, with one torch
+thread, that is about the frame rate on a free core (contention for caches still inflates it a little).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import os
 import statistics
 from dataclasses import dataclass, field
+from pathlib import Path
 from time import perf_counter, process_time
 
 import torch
@@ -71,8 +73,9 @@ class NaiveRecompute:
 
 
 def bench_dream(preset: str = "seed", frames: int = 40, warmup: int = 3, threads: int | None = None,
-                checkpoint: str | None = None) -> list[Condition]:
-    """Print the per-stage medians and FPS of each condition and the engine's speed-up; returns the figures."""
+                checkpoint: str | None = None, window: float = 0.0) -> list[Condition]:
+    """Print the per-stage medians and FPS of each condition and the engine's speed-up; returns the figures.
+    window > 0: then play the same models that many seconds in the app's Dream mode and print it beside the engine."""
     from rich.console import Console
 
     previous_threads = torch.get_num_threads()
@@ -81,7 +84,11 @@ def bench_dream(preset: str = "seed", frames: int = 40, warmup: int = 3, threads
     try:
         console = Console()
         console = console if console.is_terminal else Console(width=110)  # logs: one row per table line
-        return _bench(*_models(preset, checkpoint), frames, warmup, console)
+        title, models, vqvae, start = _models(preset, checkpoint)
+        conditions = _bench(title, models, vqvae, start, frames, warmup, console)
+        if window > 0:
+            _bench_window(checkpoint, models["int8"], vqvae, window, conditions[0], console)
+        return conditions
     finally:
         torch.set_num_threads(previous_threads)
 
@@ -171,3 +178,25 @@ def _bench(title: str, models: dict[str, AtariWorldModel], vqvae: AtariVQVAE, st
                       f"{naive.median('total') / c.median('total'):.1f}x the naive recompute's {naive.fps:.1f} FPS; "
                       f"{1e3 / c.median('cpu'):.1f} frames per CPU-second")
     return list(conditions.values())
+
+
+def _bench_window(checkpoint: str | None, world_model: AtariWorldModel, vqvae: AtariVQVAE, seconds: float,
+                  engine: Condition, console) -> None:
+    """The same models in the app's Dream mode (worker thread, window drawing, real game beside, recording on)."""
+    import tempfile
+
+    from aria_desktop.bench.dream_window import dream_in_window, write_random_dream
+
+    with tempfile.TemporaryDirectory(prefix="aria-bench-dream-") as tmp:
+        figures = dream_in_window(checkpoint or write_random_dream(world_model, vqvae, Path(tmp)), seconds)
+    if not figures.steps:
+        console.print(f"in the window: no dream step was shown in {seconds:g} s (the model is slower than that)")
+        return
+    stages = ", ".join(f"{s} {figures.ms[s]:.1f}" for s in ("world_model", "decode", "total") if s in figures.ms)
+    # the window paces the dream at Breakout's 15 steps a second, so keeping pace shows as a little under 15
+    verdict = "meets" if figures.steps_per_second >= 15 * 0.97 else "BELOW"
+    console.print(
+        f"in the window ({seconds:g} s, {figures.steps} steps): {figures.steps_per_second:.1f} dream FPS shown (the "
+        f"dream runs at most 15, Breakout's pace; {verdict} the 15 FPS bar); engine ms inside the app: {stages} vs "
+        f"{engine.median('total'):.1f} alone ({figures.ms.get('total', 0.0) / engine.median('total'):.2f}x)",
+        soft_wrap=True)

@@ -47,16 +47,17 @@ def bench_dream_command(
     checkpoint: Annotated[
         str | None, typer.Option(help="A trained dream (atari-wm checkpoint or run folder) instead of random weights.")
     ] = None,
+    window: Annotated[float, typer.Option(min=0, help="Then play the same models this many seconds in the app's Dream mode (its worker thread, the window drawing, recording on) and print it beside the engine alone (0 = off).")] = 0.0,
 ) -> None:
     """Dream-engine FPS and per-stage milliseconds beside the naive full recompute (random weights at the preset's
-    sizes, or a trained dream)."""
+    sizes, or a trained dream); with --window, also the dream as the window shows it."""
     from aria_desktop.bench.dream import bench_dream
     from aria_desktop.cli.train import trainer_errors
 
     if preset not in ("seed", "tiny"):
         raise typer.BadParameter(f"unknown preset {preset!r}; use seed or tiny", param_hint="--preset")
     with trainer_errors():
-        bench_dream(preset, frames, threads=threads or None, checkpoint=checkpoint)
+        bench_dream(preset, frames, threads=threads or None, checkpoint=checkpoint, window=window)
 
 
 @bench_app.command("agent")
