@@ -23,7 +23,7 @@ import numpy as np
 WARMUP_FRAMES = 20
 
 
-def _use_dummy_display_if_none() -> str:
+def use_dummy_display_if_none() -> str:
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ["SDL_VIDEODRIVER"] = "dummy"
     return os.environ.get("SDL_VIDEODRIVER", "default")
@@ -87,7 +87,7 @@ def bench_app(frames: int = 600, blocks: int = 4, training: bool = True) -> dict
     """Print median and p95 frame time idle (recording off), with recording on and (training=True) while a
     training run goes, with the ratios to idle; returns the figures. The conditions alternate in blocks so that
     machine noise hits them alike."""
-    driver = _use_dummy_display_if_none()
+    driver = use_dummy_display_if_none()
     times: dict[str, list[float]] = {"off": [], "on": [], "train": []}
     block_ratios: dict[str, list[float]] = {"on": [], "train": []}  # / idle median per block: how far a ratio moves
     saved = 0

@@ -9,9 +9,7 @@ measured inside the app, beside the engine alone.
 
 from __future__ import annotations
 
-import os
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -28,11 +26,6 @@ class WindowFigures:
     steps: int = 0
 
 
-def use_dummy_display_if_none() -> None:
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ["SDL_VIDEODRIVER"] = "dummy"
-
-
 def write_random_dream(world_model: Any, vqvae: Any, folder: Path) -> Path:
     """Checkpoints of in-memory models (random weights) that `load_dream` opens; returns the world-model run."""
     from trainers.checkpoint import save_checkpoint, step_folder
@@ -47,6 +40,8 @@ def write_random_dream(world_model: Any, vqvae: Any, folder: Path) -> Path:
 
 def dream_in_window(checkpoint: Path | str, seconds: float) -> WindowFigures:
     """Play the Dream mode of a real App for `seconds` (after a warm-up) and measure it."""
+    from aria_desktop.bench.app import use_dummy_display_if_none
+
     use_dummy_display_if_none()
     from aria_desktop.app import App, AppConfig
     from aria_desktop.app.modes.dream import open_dream
