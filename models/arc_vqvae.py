@@ -39,8 +39,9 @@ class ArcVQVAEConfig:
 
     @classmethod
     def seed(cls) -> ArcVQVAEConfig:
-        """Seed 001: 512 codes of 128 dims, about 1.3M parameters."""
-        return cls()
+        """Seed 001: 512 codes of 128 dims, about 1.2M parameters; rare colours weighted as in tiny (it lifted the
+        held-out pixel accuracy on real ARC-AGI-3 frames)."""
+        return cls(rare_color_power=0.5)
 
     @classmethod
     def tiny(cls) -> ArcVQVAEConfig:

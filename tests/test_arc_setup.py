@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from aria_desktop import paths
 from aria_desktop.cli import app
+from models.arc_vqvae import ArcVQVAEConfig
 from trainers.checkpoint import latest_checkpoint, load_checkpoint
 from trainers.progress import read_events
 
@@ -97,11 +99,16 @@ def test_setup_learns_the_arc_agi_3_games_of_an_env_dir_too(tmp_path: Path, monk
     monkeypatch.setattr(paths, "ACTIVE_MODELS", tmp_path / "active-models.json")
     envs = make_env_dir(tmp_path)  # one ARC-AGI-3 game, tg01, in the toolkit's layout
     out = tmp_path / "setup"
-    code, text = aria("train", "arc-setup", "--out", out, "--wm-steps", 1, "--env-dir", envs, *TINY)
+    code, text = aria("train", "arc-setup", "--out", out, "--wm-steps", 1, "--env-dir", envs, "--vqvae-preset", "seed",
+                      *TINY)  # fmt: skip
     assert code == 0, text
+    vq = load_checkpoint(out / "vqvae", "arc-vqvae", tensors=False)
+    assert vq.meta["preset"] == "seed" and vq.config == asdict(ArcVQVAEConfig.seed())
     for folder in ("data/random", "heldout"):
         assert list((out / folder / "tg01").glob("*.h5")), f"{folder}/tg01 has no recordings"
     assert not (out / "data/expert/tg01").exists()  # no solver for it: random play only
-    assert "ARC-AGI-3 games' " in text and "held-out frames alone" in text
+    assert "ARC-AGI-3 games' " in text and "held-out frames alone" in text and "never appeared in training" in text
     code, text = aria("train", "arc-setup", "--out", tmp_path / "s2", "--env-dir", tmp_path / "nothing", *TINY)
     assert code == 2 and "holds no ARC-AGI-3 games" in text and "Traceback" not in text
+    code, text = aria("train", "arc-setup", "--out", tmp_path / "s3", "--vqvae-preset", "huge", *TINY)
+    assert code == 2 and "'huge' is not an ARC VQ-VAE preset" in text and "Traceback" not in text

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from atari_support import one_thread, record_breakout  # noqa: F401 - fixture
 from safetensors.torch import load_file
 from typer.testing import CliRunner
@@ -79,6 +80,29 @@ def test_vqvae_run_checkpoint_events_and_eval(trained: dict[str, Path]) -> None:
     metrics = json.loads(out)
     assert 0 <= metrics["pixel_accuracy"] <= 1 and metrics["codes_used"] >= 1
     assert metrics["episodes"] == len(ckpt.meta["data"]["val_episodes"])  # held-out episodes only
+    assert 0 <= metrics["unseen_patch_share"] < 1  # the training episodes are still in place: the split is there
+    code, out = aria("eval", "arc-vqvae", trained["vq"], "--data", trained["data"])
+    assert code == 0 and "never appeared in training" in " ".join(out.split()), out
+
+
+def test_the_vqvae_score_splits_pixels_by_whether_training_showed_their_patch() -> None:
+    from trainers.arc_vqvae_train import patches_of, score_arc_vqvae, token_patches
+
+    torch.manual_seed(0)
+    model = ArcVQVAE(ArcVQVAEConfig(embed_dim=8, channels=8, code_dim=16, n_codes=32))
+    trained = np.zeros((1, 64, 64), np.uint8)
+    held = np.zeros((2, 64, 64), np.uint8)
+    held[0, 8:16, 24:32] = 3  # one 8×8 block training never showed, out of 128
+    held[1, 0:4, 0:8] = 5  # and another one
+    metrics = score_arc_vqvae(model, held, seen_patches=token_patches(trained))
+    assert metrics["unseen_patch_share"] == 2 / 128
+    with torch.no_grad():
+        right = patches_of(model.decode(model.encode(torch.from_numpy(held).long())).numpy() == held)
+    new = np.zeros(128, bool)
+    new[[0 * 64 + 1 * 8 + 3, 1 * 64 + 0]] = True  # block (row 1, col 3) of frame 0, block (0, 0) of frame 1
+    assert metrics["accuracy_on_unseen_patches"] == right[new].mean()
+    assert metrics["accuracy_on_seen_patches"] == right[~new].mean()
+    assert metrics["pixel_accuracy"] == right.mean()
 
 
 def test_world_model_checkpoint_holds_adapters_only_and_resumes(trained: dict[str, Path]) -> None:
@@ -132,3 +156,26 @@ def test_the_vqvae_learning_rate_warms_up_then_decays_on_a_cosine() -> None:
     assert lrs[0] == 1e-4 and abs(lrs[9] - 1e-3 * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * 0.09)))) < 1e-12
     assert all(a >= b for a, b in zip(lrs[9:], lrs[10:], strict=False))  # never rises after the warm-up
     assert abs(hp.lr_at(100, 100) - 1e-4) < 1e-12  # ends at final_lr_share of lr
+
+
+def test_game_first_draws_give_every_game_its_share_however_many_frames_it_has() -> None:
+    from trainers.arc_data import ArcEpisode, unique_frames
+    from trainers.arc_vqvae_train import FrameSampler
+
+    def episode(game: str, values: range) -> ArcEpisode:
+        frames = np.stack([np.full((64, 64), v, np.uint8) for v in values])
+        n = len(frames) - 1
+        return ArcEpisode(game, game, frames, np.zeros(n, np.int64), np.full((n, 2), -1, np.int16), np.zeros(n, bool),
+                          np.ones(n), np.zeros((0, 64, 64), np.uint8))  # fmt: skip
+
+    episodes = [episode("big", range(1, 100)), episode("one", range(200, 201))]  # 99 distinct frames against 1
+    frames = unique_frames(episodes)
+    rng = np.random.default_rng(0)
+    one = next(i for i, f in enumerate(frames) if f[0, 0] == 200)
+    balanced = FrameSampler.of(episodes, frames, game_first_share=1.0).draw(rng, 4000)
+    mixed = FrameSampler.of(episodes, frames, game_first_share=0.5).draw(rng, 4000)
+    uniform = FrameSampler.of(episodes, frames, game_first_share=0.0).draw(rng, 4000)
+    assert 0.45 < np.mean(balanced == one) < 0.55  # half the game-first draws go to the game with one frame
+    assert 0.2 < np.mean(mixed == one) < 0.3
+    assert np.mean(uniform == one) < 0.03  # uniformly over frames it is one draw in a hundred
+    assert len(np.unique(balanced[balanced != one])) > 90  # the big game's frames are all still drawn

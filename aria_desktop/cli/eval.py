@@ -142,9 +142,13 @@ def eval_arc_vqvae_command(ckpt: Ckpt, data: Data, as_json: AsJson = False) -> N
 
         metrics = eval_arc_vqvae(ckpt, data)
     verdict = "meets" if metrics["pixel_accuracy"] >= BAR else "is below"
-    _show("ARC VQ-VAE on held-out frames", metrics, as_json,
-          [(f"Pixel accuracy {metrics['pixel_accuracy']:.4%} {verdict} the {BAR:.2%} bar; "
-            f"{metrics['codebook_usage']:.1%} of the codebook in use.", [])])
+    lines = [(f"Pixel accuracy {metrics['pixel_accuracy']:.4%} {verdict} the {BAR:.2%} bar; "
+              f"{metrics['codebook_usage']:.1%} of the codebook in use.", [])]
+    if "unseen_patch_share" in metrics:
+        lines.append((f"{metrics['unseen_patch_share']:.2%} of the held-out 8×8 patches never appeared in training: "
+                      f"{metrics['accuracy_on_unseen_patches']:.2%} of their pixels right, against "
+                      f"{metrics['accuracy_on_seen_patches']:.4%} on the patches it trained on.", []))
+    _show("ARC VQ-VAE on held-out frames", metrics, as_json, lines)
 
 
 @eval_app.command("arc-world-model")
