@@ -74,7 +74,7 @@ def score_arc_vqvae(
     and on the rest: whether more data or more training would help."""
     model.eval()
     right, exact, counts = 0, 0, torch.zeros(model.cfg.n_codes, dtype=torch.long)
-    unseen = {"patches": 0, "right": 0, "total": 0}
+    new_patches, new_right = 0, 0  # held-out 8×8 patches training never showed, and their pixels reconstructed right
     for i in range(0, len(frames), batch):
         grid = torch.from_numpy(frames[i : i + batch]).long().to(device)
         tokens = model.encode(grid)
@@ -84,8 +84,8 @@ def score_arc_vqvae(
         counts += torch.bincount(tokens.flatten().cpu(), minlength=model.cfg.n_codes)
         if seen_patches is not None:
             new = np.array([p.tobytes() not in seen_patches for p in patches_of(frames[i : i + batch])])
-            unseen["patches"] += int(new.sum())
-            unseen["right"] += int(patches_of(same.cpu().numpy())[new].sum())
+            new_patches += int(new.sum())
+            new_right += int(patches_of(same.cpu().numpy())[new].sum())
     n = max(len(frames), 1)
     pixels = n * frames.shape[1] * frames.shape[2]
     out = {
@@ -95,10 +95,10 @@ def score_arc_vqvae(
         "codebook_usage": float((counts > 0).double().mean()),
     }
     if seen_patches is not None and len(frames):
-        new_pixels = unseen["patches"] * 64
-        out["unseen_patch_share"] = unseen["patches"] / (pixels / 64)
-        out["accuracy_on_unseen_patches"] = unseen["right"] / new_pixels if new_pixels else float("nan")
-        out["accuracy_on_seen_patches"] = (right - unseen["right"]) / max(pixels - new_pixels, 1)
+        new_pixels = new_patches * 64
+        out["unseen_patch_share"] = new_patches / (pixels / 64)
+        out["accuracy_on_unseen_patches"] = new_right / new_pixels if new_pixels else float("nan")
+        out["accuracy_on_seen_patches"] = (right - new_right) / max(pixels - new_pixels, 1)
     return out
 
 

@@ -73,7 +73,7 @@ def arc_agi_games(env_dir: Path) -> list[str]:
 def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
     """Record, train, evaluate, make active; returns (VQ-VAE run, world-model run). Finished stages are skipped."""
     from aria_desktop import paths
-    from aria_desktop.cli.train import trainer_errors
+    from aria_desktop.cli.train import PRESETS, trainer_errors
     from trainers.arc_vqvae_train import BAR, ArcVQVAERun, ArcVQVAETrainConfig, eval_arc_vqvae, train_arc_vqvae
     from trainers.arc_wm_train import ArcWMRun, ArcWMTrainConfig, eval_arc_world_model, train_arc_world_model
     from trainers.checkpoint import steps_done
@@ -84,8 +84,8 @@ def setup_arc(cfg: ArcSetupConfig, console: Console) -> tuple[Path, Path]:
     if unknown:
         raise AriaError(f"{', '.join(unknown)} is not a built-in game (the solver plays only those: "
                         f"{', '.join(builtin_games())}); pick among them with --game.")
-    if cfg.vqvae_preset not in ("tiny", "seed"):
-        raise AriaError(f"{cfg.vqvae_preset!r} is not an ARC VQ-VAE preset; use --vqvae-preset tiny or seed.")
+    if cfg.vqvae_preset not in PRESETS:
+        raise AriaError(f"{cfg.vqvae_preset!r} is not an ARC VQ-VAE preset; use --vqvae-preset {' or '.join(PRESETS)}.")
     vq_steps = cfg.vqvae_steps or ArcVQVAETrainConfig.preset(cfg.vqvae_preset).steps
     wm_steps = cfg.wm_steps or ArcWMTrainConfig.preset("tiny").steps
     started = time.monotonic()
