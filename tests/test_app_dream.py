@@ -79,10 +79,12 @@ def test_the_window_keeps_ticking_while_a_slow_step_runs(tmp_path, dream_run):  
     frames = app.frames
     ticks(app, 20)  # the window goes on drawing; no further step starts meanwhile
     assert app.frames == frames + 20 and app.mode.busy and app.mode.steps == 0
+    assert app.mode.display_fps == app.mode.busy_drawing_fps < app.mode.drawing_fps  # fewer redraws while it works
     release.set()
     settle(app)
     ticks(app, 1)
     assert app.mode.steps >= 1
+    assert app.mode.busy or app.mode.display_fps == app.mode.drawing_fps
     app.close()
 
 

@@ -70,7 +70,7 @@ def test_switching_to_the_same_weights_continues_the_dream_as_if_nothing_happene
     from trainers.dream_loading import load_dream
 
     run = write_dream(tmp_path / "runs")
-    games = [DreamGame(load_dream(run), DreamConfig(threads=None, temperature=0.0)) for _ in range(2)]
+    games = [DreamGame(load_dream(run), DreamConfig(temperature=0.0)) for _ in range(2)]
     try:
         actions = [1, 2, 2, 3, 0, 2, 1, 3]
         for g in games:

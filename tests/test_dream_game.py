@@ -20,7 +20,7 @@ from trainers.dream_loading import find_dream, load_dream
 
 @pytest.fixture
 def game(dream_run):  # noqa: F811
-    g = DreamGame(load_dream(dream_run), DreamConfig(threads=None))
+    g = DreamGame(load_dream(dream_run), DreamConfig())
     g.reset(0)
     yield g
     g.close()
@@ -69,7 +69,7 @@ def test_real_view_is_the_real_frame_beside_its_reconstruction(game):
 
 
 def test_temperature_sampling_differs_from_greedy(dream_run):  # noqa: F811
-    greedy, warm = (DreamGame(load_dream(dream_run), DreamConfig(threads=None, temperature=t)) for t in (0.0, 1.5))
+    greedy, warm = (DreamGame(load_dream(dream_run), DreamConfig(temperature=t)) for t in (0.0, 1.5))
     for g in (greedy, warm):
         g.reset(0)
     a = [greedy.step(1).frame for _ in range(3)]
@@ -107,7 +107,7 @@ def test_a_dream_can_start_from_a_recordings_first_frames(dream_run, tmp_path): 
     from models.atari_frames import preprocess
 
     (path,) = record_breakout(tmp_path, episodes=1, steps=8, previous_frame=False)
-    game = DreamGame(load_dream(dream_run), DreamConfig(threads=None, start=str(path)))
+    game = DreamGame(load_dream(dream_run), DreamConfig(start=str(path)))
     game.reset(0)
     with open_episode(path) as ep:
         last = preprocess(np.asarray(ep.observations[game.history - 1]))
@@ -116,7 +116,7 @@ def test_a_dream_can_start_from_a_recordings_first_frames(dream_run, tmp_path): 
     game.close()
     (short,) = record_breakout(tmp_path / "short", episodes=1, steps=2, previous_frame=False)
     with pytest.raises(AriaError, match="at least"):
-        DreamGame(load_dream(dream_run), DreamConfig(threads=None, start=str(short)))
+        DreamGame(load_dream(dream_run), DreamConfig(start=str(short)))
 
 
 def test_verify_replay_checks_a_dream_recordings_structure_and_says_it_cannot_be_replayed(game, tmp_path):

@@ -78,18 +78,26 @@ def bench_dream(preset: str = "seed", frames: int = 40, warmup: int = 3, threads
     window > 0: then play the same models that many seconds in the app's Dream mode and print it beside the engine."""
     from rich.console import Console
 
+    from aria_desktop.session.model_worker import keep_window_thread_light, model_worker
+
     previous_threads = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
+    # the engine runs on a model worker as in the app, so the window's figures compare with it (model_worker.py)
+    keep_window_thread_light(threads)
+    worker = model_worker("aria-bench-dream")
     try:
         console = Console()
         console = console if console.is_terminal else Console(width=110)  # logs: one row per table line
-        title, models, vqvae, start = _models(preset, checkpoint)
-        conditions = _bench(title, models, vqvae, start, frames, warmup, console)
+
+        def engine_alone() -> tuple[dict[str, AtariWorldModel], AtariVQVAE, list[Condition]]:
+            title, models, vqvae, start = _models(preset, checkpoint)
+            return models, vqvae, _bench(title, models, vqvae, start, frames, warmup, console)
+
+        models, vqvae, conditions = worker.submit(engine_alone).result()
         if window > 0:
             _bench_window(checkpoint, models["int8"], vqvae, window, conditions[0], console)
         return conditions
     finally:
+        worker.shutdown()
         torch.set_num_threads(previous_threads)
 
 
@@ -114,7 +122,7 @@ def _models(preset: str, checkpoint: str | None) -> tuple[str, dict[str, AtariWo
 
         dream = load_dream(checkpoint)
         vqvae, cell = dream.vqvae.eval(), dream.world_model
-        game = DreamGame(dream, DreamConfig(threads=None))  # a real Breakout's first frames, as the Dream starts
+        game = DreamGame(dream, DreamConfig())  # a real Breakout's first frames, as the Dream starts
         try:
             game.reset(0)
             with torch.no_grad():

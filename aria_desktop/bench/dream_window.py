@@ -1,6 +1,6 @@
 """`aria bench dream --window SECONDS`: the dream as a person gets it, in the app's window loop.
 
-The engine figures of `aria bench dream` time the engine alone on the main thread. In the window, the step runs on
+The engine figures of `aria bench dream` time the engine alone on a worker thread of its own. In the window, the step runs on
 the Dream mode's worker thread while the window draws, the real Breakout follows the same actions and every step is
 recorded; the issue's 15 FPS bar is about that. This plays the Dream mode (NOOP held, recording on, into a temporary
 folder) for some seconds with the same models and prints the steps shown per second and the engine's stages as

@@ -34,7 +34,6 @@ TEMPERATURES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)  # 0 is greedy (the most likely 
 class DreamConfig:
     temperature: float = 0.0
     quantize: bool = True  # int8 Linear layers in the world model (the engine's fast path)
-    threads: int | None = None  # torch threads (None leaves torch's setting: every core; the window draws at 30 fps)
     start: str | None = None  # a Breakout recording to start from (its first frames); None: a real reset
 
 
@@ -56,8 +55,6 @@ class DreamGame(Game):
 
     def __init__(self, dream: Dream, config: DreamConfig | None = None) -> None:
         self.cfg = config or DreamConfig()
-        if self.cfg.threads:
-            torch.set_num_threads(self.cfg.threads)
         self.dream = dream
         self.version = f"world model {dream.wm_checkpoint.id[:8]} step {dream.wm_checkpoint.step}"
         self.history = dream.world_model.cfg.history

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from aria_desktop.app.text import draw_text
 from aria_desktop.errors import AriaError
 from aria_desktop.games.game import Game
 from aria_desktop.session import EpisodeRunner, RecordingSession
+from aria_desktop.session.model_worker import keep_window_thread_light, model_worker
 
 TRAIN_COMMAND = "aria dream --setup"
 RELOAD_EVERY = 3.0  # seconds between looks for a better checkpoint (a folder scan, on the worker thread)
@@ -61,6 +62,7 @@ def open_dream(checkpoint: Path | str | None = None) -> Any:
     from trainers.errors import TrainerError
     from trainers.models_registry import active_checkpoint
 
+    keep_window_thread_light()  # before the first model work on this thread (session/model_worker.py says why)
     try:
         if checkpoint is None:
             chosen, path = active_checkpoint("atari-wm", paths.DEFAULT_RUNS, paths.ACTIVE_MODELS)
@@ -88,12 +90,18 @@ class DreamMode(PlayMode):
     order = 30
     games = ("breakout",)
     keys = DREAM_KEYS
-    display_fps = 30  # the dream makes at most 15 frames a second: drawing faster takes CPU the model needs
+    drawing_fps = 30  # the dream makes at most 15 frames a second: drawing faster takes CPU the model needs
+    busy_drawing_fps = 10  # while the model works nothing moves; its finished step wakes the window at once
+
+    @property
+    def display_fps(self) -> int:
+        # each redraw takes one of the model's threads' core for a moment, and on two cores that stalls its step
+        return self.busy_drawing_fps if self.busy else self.drawing_fps
 
     def __init__(self, app, dream: Any = None, checkpoint: Path | str | None = None, start: str | None = None) -> None:
         self.dream = dream if dream is not None else open_dream(checkpoint)
         self.start = start
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aria-dream")
+        self._pool = model_worker("aria-dream")
         self._job: tuple[Future, Callable[[Any], None]] | None = None  # the model's work in flight, and its follow-up
         self._step_times: deque[float] = deque(maxlen=30)  # when recent steps were shown (measured FPS)
         self._latency: deque[float] = deque(maxlen=15)  # recent model milliseconds per step
