@@ -87,6 +87,17 @@ def test_record_list_show_verify(cli, tmp_path: Path) -> None:
     assert "1 with problems" in verified.output
 
 
+def test_the_explorer_records_a_game_too(cli, tmp_path: Path) -> None:
+    env = write_tiny_game(tmp_path / "env")
+    result = _run(cli, "record", "tg01", "--agent", "explorer", "--headless", "--out", tmp_path / "rec",
+                  "--max-steps", "6", "--env-dir", env)
+    assert result.exit_code == 0, result.output
+    (summary,) = list(iter_episodes(tmp_path / "rec"))
+    assert summary.game == "tg01" and summary.controller_mix == "agent" and summary.steps >= 1
+    bad = _run(cli, "record", "tg01", "--agent", "planner", "--headless", "--out", tmp_path / "bad", "--env-dir", env)
+    assert bad.exit_code != 0 and "planner" in bad.output and "Traceback" not in bad.output
+
+
 def test_list_and_verify_name_bad_files(cli, tmp_path: Path) -> None:
     out = tmp_path / "rec"
     record_episode(open_game("breakout", seed=0), out, [(1, None)] * 3, seed=0)

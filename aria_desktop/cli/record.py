@@ -123,7 +123,7 @@ def record_episodes(cfg: RecordConfig, progress: Progress | None = None) -> list
 @friendly_errors
 def record_command(
     game: Annotated[str, typer.Argument(help="Game id (see `aria games`).")],
-    agent: Annotated[str, typer.Option("--agent", help="random, or scripted (Breakout tracker / built-in solver).")] = "random",
+    agent: Annotated[str, typer.Option("--agent", help="random, scripted (Breakout tracker / built-in solver), explorer (any ARC game, from frames alone: more of a game's states than random play), or world-model.")] = "random",
     episodes: Annotated[int, typer.Option("--episodes", min=1, help="Play-throughs to record (an ARC GAME_OVER goes on, after a level reset, in a further episode of the same play-through).")] = 1,
     headless: Annotated[bool, typer.Option("--headless", help="Record without a window; without it the app opens in watch mode, recording (Tab takes over).")] = False,
     out: Annotated[str, typer.Option("--out", help="Recordings folder (episodes go to OUT/<game>/).")] = str(DEFAULT_RECORDINGS),
