@@ -104,9 +104,10 @@ def test_setup_learns_the_arc_agi_3_games_of_an_env_dir_too(tmp_path: Path, monk
     assert code == 0, text
     vq = load_checkpoint(out / "vqvae", "arc-vqvae", tensors=False)
     assert vq.meta["preset"] == "seed" and vq.config == asdict(ArcVQVAEConfig.seed())
-    for folder in ("data/random", "heldout"):
+    for folder in ("data/random", "data/explorer", "heldout"):
         assert list((out / folder / "tg01").glob("*.h5")), f"{folder}/tg01 has no recordings"
-    assert not (out / "data/expert/tg01").exists()  # no solver for it: random play only
+    assert not (out / "data/expert/tg01").exists()  # no solver for it: random and explorer play
+    assert not (out / "data/explorer/maze").exists()  # the built-in games have the solver's play-throughs
     assert "ARC-AGI-3 games' " in text and "held-out frames alone" in text and "never appeared in training" in text
     code, text = aria("train", "arc-setup", "--out", tmp_path / "s2", "--env-dir", tmp_path / "nothing", *TINY)
     assert code == 2 and "holds no ARC-AGI-3 games" in text and "Traceback" not in text
