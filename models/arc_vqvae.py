@@ -28,6 +28,9 @@ class ArcVQVAEConfig:
     # weight of 1: a frame is mostly background, and the few pixels of a rare colour (the player, a key) are the
     # ones a plain cross-entropy leaves wrong. 0 is the plain cross-entropy.
     rare_color_power: float = 0.0
+    # Residual blocks at the token grid before the decoder upsamples: a code stands for several distinct 8×8 patches,
+    # and only its neighbours' codes tell which one; these give the decoder room to read them. 0: the seed's decoder.
+    decoder_res_blocks: int = 0
 
     @property
     def token_grid(self) -> int:
@@ -39,9 +42,10 @@ class ArcVQVAEConfig:
 
     @classmethod
     def seed(cls) -> ArcVQVAEConfig:
-        """Seed 001: 512 codes of 128 dims, about 1.2M parameters; rare colours weighted as in tiny (it lifted the
-        held-out pixel accuracy on real ARC-AGI-3 frames)."""
-        return cls(rare_color_power=0.5)
+        """Seed 001: 512 codes of 128 dims; rare colours weighted as in tiny, and two residual blocks in the decoder
+        (1.77M parameters instead of the seed's 1.2M): each lifted the held-out pixel accuracy on real ARC-AGI-3
+        frames (README)."""
+        return cls(rare_color_power=0.5, decoder_res_blocks=2)
 
     @classmethod
     def tiny(cls) -> ArcVQVAEConfig:
@@ -60,6 +64,16 @@ class ArcVQVAEConfig:
 def _block(c_in: int, c_out: int, down: bool) -> nn.Sequential:
     conv = nn.Conv2d(c_in, c_out, 4, 2, 1) if down else nn.Conv2d(c_in, c_out, 3, 1, 1)
     return nn.Sequential(conv, nn.GroupNorm(1, c_out), nn.SiLU())
+
+
+class _ResBlock(nn.Module):
+    def __init__(self, c: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.GroupNorm(1, c), nn.SiLU(), nn.Conv2d(c, c, 3, 1, 1),
+                                  nn.GroupNorm(1, c), nn.SiLU(), nn.Conv2d(c, c, 3, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
 
 
 def _up_block(c_in: int, c_out: int, up: bool) -> nn.Sequential:
@@ -142,8 +156,8 @@ class ArcVQVAE(nn.Module):
         )
         self.quantizer = EMAQuantizer(cfg)
         self.decoder = nn.Sequential(
-            _up_block(cfg.code_dim, c2, False), _up_block(c2, c2, True), _up_block(c2, c, True),
-            _up_block(c, c, True), nn.Conv2d(c, cfg.n_colors, 1),
+            _up_block(cfg.code_dim, c2, False), *(_ResBlock(c2) for _ in range(cfg.decoder_res_blocks)),
+            _up_block(c2, c2, True), _up_block(c2, c, True), _up_block(c, c, True), nn.Conv2d(c, cfg.n_colors, 1),
         )  # fmt: skip
 
     def _check(self, grid: torch.Tensor) -> None:

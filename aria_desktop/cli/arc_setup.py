@@ -203,7 +203,7 @@ def arc_setup_command(
     random_episodes: Annotated[int, typer.Option("--random-episodes", min=0, help="Random play-throughs per game to train on (beside two solver play-throughs).")] = ArcSetupConfig.random_episodes,
     heldout_episodes: Annotated[int, typer.Option("--heldout-episodes", min=1, help="Random play-throughs per game (other seeds) to evaluate on.")] = ArcSetupConfig.heldout_episodes,
     max_steps: Annotated[int, typer.Option("--max-steps", min=5, help="Steps per play-through.")] = ArcSetupConfig.max_steps,
-    vqvae_preset: Annotated[str, typer.Option("--vqvae-preset", help="tiny, or seed: the seed-size VQ-VAE (4× the parameters, 5000 steps), more accurate on built-in and real ARC-AGI-3 frames (--env-dir); about 70 minutes on 2 cores.")] = ArcSetupConfig.vqvae_preset,
+    vqvae_preset: Annotated[str, typer.Option("--vqvae-preset", help="tiny, or seed: the seed-size VQ-VAE (6× the parameters, 5000 steps), more accurate on built-in and real ARC-AGI-3 frames (--env-dir); about 70 minutes on 2 cores.")] = ArcSetupConfig.vqvae_preset,
     vqvae_steps: Annotated[int | None, typer.Option("--vqvae-steps", min=1, help="VQ-VAE training steps (default: the preset's; tiny 2500).")] = None,
     wm_steps: Annotated[int | None, typer.Option("--wm-steps", min=1, help="Game-transformer training steps (default: the tiny preset's, 600).")] = None,
     env_dir: Annotated[Path | None, typer.Option("--env-dir", help="Also learn the ARC-AGI-3 games in this environments folder (random and explorer play-throughs; a VQ-VAE that never saw them reconstructs their frames poorly).")] = None,
