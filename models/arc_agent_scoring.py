@@ -178,9 +178,10 @@ class SurpriseTracker:
         self.average, self.last, self.ratio = None, None, 1.0
 
 
-def inference_threads(model: torch.nn.Module, small: int = 30_000_000) -> int:
-    """CPU threads for a model's inference passes: 1 below `small` parameters, else torch's default."""
-    return 1 if sum(p.numel() for p in model.parameters()) < small else torch.get_num_threads()
+def inference_threads(model: torch.nn.Module, cores: int | None = None, small: int = 30_000_000) -> int:
+    """CPU threads for a model's inference passes: 1 below `small` parameters, else `cores` (default: the calling
+    thread's torch threads)."""
+    return 1 if sum(p.numel() for p in model.parameters()) < small else cores or torch.get_num_threads()
 
 
 @contextmanager

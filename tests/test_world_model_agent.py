@@ -25,7 +25,7 @@ from aria_desktop.errors import AriaError
 from aria_desktop.games.catalog import open_game
 from aria_desktop.games.game import Action
 from aria_desktop.session import AGENT, EpisodeRunner
-from models.arc_agent_scoring import Candidate, ContextScorer
+from models.arc_agent_scoring import Candidate, ContextScorer, inference_threads
 from models.arc_game_transformer import CLICK, ArcGameTransformer, ArcGameTransformerConfig
 from models.arc_vqvae import ArcVQVAE, ArcVQVAEConfig
 
@@ -71,6 +71,12 @@ def test_batched_scores_equal_one_at_a_time(model: ArcGameTransformer) -> None:
         end = logp[-1]
         assert abs(float(batched.policy_log[i]) - want) < 1e-3
         assert abs(float(batched.level[i]) - float(torch.sigmoid(end[v.level_complete] - end[v.frame]))) < 1e-4
+
+
+def test_a_large_model_runs_on_the_cores_given_not_the_calling_threads(model: ArcGameTransformer) -> None:
+    n = sum(p.numel() for p in model.parameters())
+    assert inference_threads(model, cores=2, small=n + 1) == 1  # small: one thread
+    assert inference_threads(model, cores=2, small=n) == 2  # large: the cores (the window's thread may have one)
 
 
 def test_context_keeps_a_window_and_the_cache_matches_a_recompute(model: ArcGameTransformer) -> None:

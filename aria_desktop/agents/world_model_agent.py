@@ -28,6 +28,7 @@ from aria_desktop.agents.agent import Agent, Choice, Insight
 from aria_desktop.agents.explorer import ExplorerAgent, ExplorerConfig
 from aria_desktop.errors import AriaError
 from aria_desktop.games.game import Action, Game
+from aria_desktop.session.model_worker import model_cores
 from models.arc_agent_scoring import Candidate, ContextScorer, SurpriseTracker, inference_threads, torch_threads
 from models.arc_game_transformer import CLICK, ArcGameTransformer
 from models.arc_vqvae import ArcVQVAE
@@ -65,7 +66,8 @@ class WorldModelAgent(Agent):
         self.cfg = config or WorldModelAgentConfig()
         self.model, self.vqvae = model.eval(), vqvae.eval()
         self.vocab = model.vocab
-        self.threads = self.cfg.threads or inference_threads(model)
+        # the machine's cores, not the window thread's one (session/model_worker.py): act() runs on the agent's worker
+        self.threads = self.cfg.threads or inference_threads(model, model_cores())
         self.scorer = ContextScorer(model)
         self.surprise = SurpriseTracker(self.cfg.surprise_decay)
         self.explorer = ExplorerAgent(ExplorerConfig(seed=self.cfg.seed))
