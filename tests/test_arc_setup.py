@@ -99,7 +99,7 @@ def test_setup_learns_the_arc_agi_3_games_of_an_env_dir_too(tmp_path: Path, monk
     monkeypatch.setattr(paths, "ACTIVE_MODELS", tmp_path / "active-models.json")
     envs = make_env_dir(tmp_path)  # one ARC-AGI-3 game, tg01, in the toolkit's layout
     out = tmp_path / "setup"
-    code, text = aria("train", "arc-setup", "--out", out, "--wm-steps", 1, "--env-dir", envs, "--vqvae-preset", "seed",
+    code, text = aria("train", "arc-setup", "--out", out, "--wm-steps", 1, "--env-dir", envs, "--explorer-episodes", 1, "--vqvae-preset", "seed",
                       *TINY)  # fmt: skip
     assert code == 0, text
     vq = load_checkpoint(out / "vqvae", "arc-vqvae", tensors=False)
